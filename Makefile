@@ -1,0 +1,81 @@
+# dealcoach: `make chat` to talk to the coach, `make test` to check everything.
+# Both set up what they need: the virtualenv, the packages and a trained model.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+MODEL := models/dealcoach.tar.gz
+ACTION_PORT ?= 5055
+
+# Rasa 3.6 runs on Python 3.8-3.10 only; the machines' default python3 is 3.11.
+# PYTHON=/path/to/python3.10 overrides the search.
+PYTHON ?= $(shell for p in python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) \
+             /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+             "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 \
+             && { command -v "$$p"; break; }; done)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# What the model is built from: a change to any of these retrains it.
+TRAIN_INPUTS := config.yml domain.yml \
+	$(shell find data knowledge -name '*.yml') \
+	$(wildcard nlu_components/*.py) \
+	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py
+
+.PHONY: help install train chat test lint format clean
+
+help:
+	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
+	@echo "make test     lint, unit tests, data validation, model tests"
+	@echo "make install  create .venv and install dealcoach with its dependencies"
+	@echo "make train    train the Rasa model when its inputs changed"
+	@echo "make format   reformat the code with ruff"
+	@echo "make clean    remove .venv, models and local databases"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: dealcoach needs Python 3.10 (Rasa 3.6 does not run on 3.11)." >&2; \
+	  echo "       Install it (e.g. 'pyenv install 3.10') or run 'make PYTHON=/path/to/python3.10 ...'." >&2; \
+	  exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	"$(PYTHON)" -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
+	@mkdir -p models
+	$(BIN)/rasa train --fixed-model-name dealcoach --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+chat: $(MODEL)
+	@mkdir -p var
+	@echo "Starting the action server (log: var/actions.log)..."
+	@$(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint $(MODEL)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info

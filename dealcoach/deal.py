@@ -1,0 +1,158 @@
+"""A deal as dealcoach knows it: facts about the client, the buying centre, the review state.
+
+These are plain data classes; ``dealcoach.store`` persists them and
+``dealcoach.interview`` decides how a message changes them. Changes are values
+(``Change``) so that the store can apply them atomically to the current state,
+whatever another process wrote in between.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+#: Facts about the deal that hold one value each, in the order the interview asks them.
+DEAL_FACTS = (
+    "sector",
+    "employees",
+    "company_size",
+    "purchase_situation",
+    "supplier_position",
+    "buying_stage",
+    "perceived_risk",
+)
+STANCES = ("champion", "supporter", "neutral", "opponent", "unknown")
+ROLES = ("initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper")
+STATUSES = ("open", "paused", "complete")
+
+
+def name_key(name: str) -> str:
+    """How names are compared: case, punctuation, "the ... deal" and spacing do not matter."""
+    text = name.lower().strip()
+    text = re.sub(r"[^\w\s&-]", " ", text)
+    text = re.sub(r"^(the)\s+", "", text)
+    text = re.sub(r"\s+(deal|account|opportunity|opp)$", "", text.strip())
+    return " ".join(text.split())
+
+
+@dataclass
+class Stakeholder:
+    """A person in the client's buying centre. ``name`` may be a title when the name is unknown."""
+
+    name: str
+    title: str | None = None
+    roles: List[str] = field(default_factory=list)
+    stance: str = "unknown"
+    met: bool | None = None
+    named: bool = True  # False when ``name`` is only a title ("the CFO")
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+
+@dataclass
+class Deal:
+    owner: str
+    company: str
+    id: int | None = None
+    sector: str | None = None
+    employees: int | None = None
+    company_size: str | None = None
+    purchase_situation: str | None = None
+    supplier_position: str | None = None
+    buying_stage: str | None = None
+    perceived_risk: str | None = None
+    #: Facts the salesperson skipped or does not know: "sector", "role:decider", "stance:<name>".
+    unknown: List[str] = field(default_factory=list)
+    #: The question the interview is waiting on, so that a resumed review continues there.
+    asking: str | None = None
+    status: str = "open"
+    stakeholders: List[Stakeholder] = field(default_factory=list)
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def fact(self, name: str) -> object | None:
+        return getattr(self, name) if name in DEAL_FACTS else None
+
+    def stakeholder(self, name: str) -> Stakeholder | None:
+        key = name_key(name)
+        return next((s for s in self.stakeholders if s.key == key), None)
+
+    def holders(self, role: str) -> List[Stakeholder]:
+        return [s for s in self.stakeholders if role in s.roles]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to a deal, applied by the store inside a transaction.
+
+    kind is one of:
+      ``fact``        set the fact ``key`` to ``value`` (None clears it)
+      ``unknown``     mark ``key`` as unknown (skipped / "I don't know")
+      ``person``      create or update the stakeholder named ``key`` with ``data``
+      ``forget``      remove the stakeholder named ``key``
+      ``asking``      remember the pending question ``value``
+      ``status``      set the review status to ``value``
+      ``company``     rename the deal to ``value``
+    """
+
+    kind: str
+    key: str = ""
+    value: object = None
+    data: Dict[str, object] = field(default_factory=dict)
+
+
+def apply_change(deal: Deal, change: Change) -> None:
+    """Apply one change to a deal in memory (the store does the same in SQL)."""
+    if change.kind == "fact":
+        setattr(deal, change.key, change.value)
+        _drop_unknown(deal, change.key)
+    elif change.kind == "unknown":
+        if change.key not in deal.unknown:
+            deal.unknown.append(change.key)
+    elif change.kind == "person":
+        _apply_person(deal, change.key, change.data)
+    elif change.kind == "forget":
+        deal.stakeholders = [s for s in deal.stakeholders if s.key != name_key(change.key)]
+    elif change.kind == "asking":
+        deal.asking = change.value  # type: ignore[assignment]
+    elif change.kind == "status":
+        deal.status = str(change.value)
+    elif change.kind == "company":
+        deal.company = str(change.value)
+    else:
+        raise ValueError(f"unknown change kind {change.kind!r}")
+
+
+def _drop_unknown(deal: Deal, key: str) -> None:
+    deal.unknown = [u for u in deal.unknown if u != key]
+
+
+def _apply_person(deal: Deal, name: str, data: Dict[str, object]) -> None:
+    person = deal.stakeholder(name)
+    if person is None:
+        person = Stakeholder(name=name, named=bool(data.get("named", True)))
+        deal.stakeholders.append(person)
+    if "rename" in data:
+        person.name = str(data["rename"])
+        person.named = True
+    if data.get("title"):
+        person.title = str(data["title"])
+    if "roles" in data:
+        person.roles = [r for r in ROLES if r in data["roles"]]  # type: ignore[operator]
+    for role in data.get("add_roles", ()):  # type: ignore[union-attr]
+        if role not in person.roles:
+            person.roles.append(str(role))
+            _drop_unknown(deal, f"role:{role}")
+    for role in data.get("remove_roles", ()):  # type: ignore[union-attr]
+        if role in person.roles:
+            person.roles.remove(str(role))
+    person.roles = [r for r in ROLES if r in person.roles]
+    if data.get("stance"):
+        person.stance = str(data["stance"])
+        _drop_unknown(deal, f"stance:{person.key}")
+    if "met" in data and data["met"] is not None:
+        person.met = bool(data["met"])
+        _drop_unknown(deal, f"met:{person.key}")

@@ -1,0 +1,414 @@
+"""The deal-review interview: what a message changes in a deal, and what to ask next.
+
+``interpret`` reads one message (its intent, its NLU entities and its text) in the
+light of the deal so far and of the pending question, and returns the changes to
+make plus one short line confirming what was understood. ``next_question`` picks
+the first question of ``knowledge/interview.yml`` still unanswered. Nothing here
+touches storage or Rasa: the action applies the changes through the store.
+
+How facts about people are read:
+* Each person named (``person`` entity) is an anchor; a job title next to a name
+  ("Petra Lang, CFO") belongs to that name, a title alone ("the CFO") is an anchor
+  of its own until a name is given for it.
+* A role, stance or meeting belongs to the anchor in the same clause (the nearest
+  one before it, else after it), else to the only or nearest anchor of the message,
+  else to the person the pending question is about, else to the last person
+  mentioned ("she signs off").
+* A denied role ("not the decider") is removed; a correction replaces the person's
+  roles; otherwise roles add up, since one person can hold several.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Sequence
+
+from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
+from dealcoach.knowledge import KnowledgeBase, Question
+from dealcoach.numbers import parse_count
+
+PERSON_FACTS = ("role", "stance", "met", "job_title")
+#: At most this many characters between a name and its title ("Petra Lang, CFO").
+NAME_TITLE_GAP = 12
+_PERSON_FIELDS = ("title", "roles", "add_roles", "remove_roles", "stance", "rename", "met")
+_CLAUSE_BREAK = re.compile(r"[,;.!?]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(he|she|him|her|they|them|his)\b", re.IGNORECASE)
+_NAME_LIKE = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
+
+
+@dataclass
+class Turn:
+    """One user message as the NLU gave it."""
+
+    intent: str
+    entities: List[Dict[str, Any]]
+    text: str = ""
+
+
+@dataclass
+class Outcome:
+    changes: List[Change] = field(default_factory=list)
+    noted: List[str] = field(default_factory=list)
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass
+class Asked:
+    """A question ready to be put to the salesperson."""
+
+    key: str
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+# --- what to ask next -----------------------------------------------------------------
+
+
+def next_question(kb: KnowledgeBase, deal: Deal) -> Asked | None:
+    """The first question of the interview still open for this deal, or None when done."""
+    for question in kb.questions:
+        if not _applies(question, deal):
+            continue
+        if question.per_person:
+            for person in deal.stakeholders:
+                key = f"{question.per_person}:{person.key}"
+                if person.named and not _person_answered(deal, person, question.per_person, key):
+                    return _asked(kb, question, deal, key, person)
+            continue
+        if not _answered(deal, question):
+            return _asked(kb, question, deal, question.key, None)
+    return None
+
+
+def _applies(question: Question, deal: Deal) -> bool:
+    return all(getattr(deal, fact) in values for fact, values in question.only_if)
+
+
+def _answered(deal: Deal, question: Question) -> bool:
+    if question.key in deal.unknown:
+        return True
+    if question.role:
+        return bool(deal.holders(question.role))
+    return getattr(deal, question.entity or "") is not None
+
+
+def _person_answered(deal: Deal, person: Stakeholder, what: str, key: str) -> bool:
+    if key in deal.unknown:
+        return True
+    return person.stance != "unknown" if what == "stance" else person.met is not None
+
+
+def _asked(
+    kb: KnowledgeBase, question: Question, deal: Deal, key: str, person: Stakeholder | None
+) -> Asked:
+    text = question.ask.format(company=deal.company, name=person.name if person else "")
+    entity = question.entity or question.per_person
+    buttons = []
+    for value in question.buttons:
+        payload: Dict[str, str] = {str(entity): value}
+        if person:
+            payload["person"] = person.name
+        buttons.append({"title": _capitalised(kb.label(str(entity), value)), "value": payload})
+    if buttons:
+        buttons.append({"title": "Don't know", "value": {}})
+    return Asked(key=key, text=text, buttons=buttons)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- reading a message ------------------------------------------------------------------
+
+
+def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
+    """The changes one message makes to a deal, and the line that confirms them."""
+    outcome = Outcome()
+    if turn.intent in ("skip", "dont_know"):
+        if deal.asking:
+            outcome.changes.append(Change("unknown", deal.asking))
+            outcome.noted.append(f"{_question_label(deal.asking)}: unknown for now")
+        return outcome
+    entities = [e for e in turn.entities if e.get("entity") and e.get("value") is not None]
+    _read_deal_facts(kb, deal, turn, entities, outcome)
+    _read_people(kb, deal, turn, entities, outcome)
+    return outcome
+
+
+def _question_label(key: str) -> str:
+    kind, _, rest = key.partition(":")
+    if kind == "role":
+        return f"the {rest}"
+    if kind in ("stance", "met"):
+        return f"{rest.title()}: {'stance' if kind == 'stance' else 'met or not'}"
+    return kind.replace("_", " ").capitalize()
+
+
+def _read_deal_facts(
+    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Dict[str, Any]], outcome: Outcome
+) -> None:
+    values: Dict[str, Any] = {}
+    for entity in entities:
+        name = entity["entity"]
+        if name not in DEAL_FACTS:
+            continue
+        if entity.get("negated"):
+            if getattr(deal, name) == entity["value"] and name not in values:
+                values[name] = None
+            continue
+        # Several values of one fact in a message: the last one said stands.
+        values[name] = int(entity["value"]) if name == "employees" else entity["value"]
+    if "employees" not in values and deal.asking == "company_size":
+        count = parse_count(re.sub(r"^(about|around|roughly|approx\.?|~|maybe)\s+", "", turn.text))
+        if count:
+            values["employees"] = count
+    if values.get("employees") and "company_size" not in values:
+        values["company_size"] = kb.size_for(values["employees"])
+    yes_no = {"affirm": True, "deny": False}.get(turn.intent)
+    if yes_no is not None and deal.asking == "supplier_position" and not values:
+        values["supplier_position"] = "incumbent" if yes_no else "challenger"
+    for name in DEAL_FACTS:
+        if name not in values or values[name] == getattr(deal, name):
+            continue
+        outcome.changes.append(Change("fact", name, values[name]))
+        if values[name] is None:
+            outcome.noted.append(f"{name.replace('_', ' ')}: cleared")
+        elif name == "employees":
+            outcome.noted.append(f"{values[name]} employees")
+        elif name != "company_size" or "employees" not in values:
+            outcome.noted.append(f"{name.replace('_', ' ')}: {kb.label(name, values[name])}")
+
+
+def _read_people(
+    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Dict[str, Any]], outcome: Outcome
+) -> None:
+    people = [e for e in entities if e["entity"] == "person"]
+    facts = [e for e in entities if e["entity"] in PERSON_FACTS]
+    asked_person = _asked_person(deal)
+    asked_role = deal.asking[5:] if deal.asking and deal.asking.startswith("role:") else None
+    if not people and not facts:
+        if asked_role and turn.intent in ("give_facts", "nlu_fallback", "correction"):
+            name = turn.text.strip().strip(".!")
+            if _NAME_LIKE.match(name) and len(name.split()) <= 4:
+                people = [{"entity": "person", "value": name}]
+        if not people:
+            _read_yes_no_about_person(deal, turn, asked_person, outcome)
+            return
+
+    anchors = _anchors(turn.text, people, facts)
+    updates: Dict[str, Dict[str, Any]] = {}
+    for anchor in anchors:
+        updates.setdefault(anchor["name"], {"named": anchor["named"]})
+        if anchor.get("title"):
+            updates[anchor["name"]]["title"] = anchor["title"]
+    for fact in facts:
+        if fact["entity"] == "job_title":
+            continue
+        target = _owner_of(fact, anchors, turn.text, deal, asked_person)
+        if target is None:
+            continue
+        update = updates.setdefault(target, {"named": True})
+        if fact["entity"] == "role":
+            key = "remove_roles" if fact.get("negated") else "add_roles"
+            update.setdefault(key, []).append(fact["value"])
+        elif fact["entity"] == "stance" and not fact.get("negated"):
+            update["stance"] = fact["value"]
+        elif fact["entity"] == "met":
+            update["met"] = fact["value"] == "met"
+    if asked_role and len(updates) == 1:
+        only = next(iter(updates.values()))
+        if not only.get("add_roles") and not only.get("remove_roles"):
+            only["add_roles"] = [asked_role]
+
+    for name, update in updates.items():
+        _person_change(kb, deal, turn, name, update, outcome)
+
+
+def _asked_person(deal: Deal) -> Stakeholder | None:
+    if deal.asking and deal.asking.split(":")[0] in ("stance", "met"):
+        return deal.stakeholder(deal.asking.split(":", 1)[1])
+    return None
+
+
+def _read_yes_no_about_person(
+    deal: Deal, turn: Turn, person: Stakeholder | None, outcome: Outcome
+) -> None:
+    yes_no = {"affirm": True, "deny": False}.get(turn.intent)
+    if person and yes_no is not None and deal.asking and deal.asking.startswith("met:"):
+        outcome.changes.append(Change("person", person.name, data={"met": yes_no}))
+        outcome.noted.append(f"{person.name}: {'met' if yes_no else 'not met yet'}")
+
+
+def _anchors(
+    text: str, people: Sequence[Dict[str, Any]], facts: Sequence[Dict[str, Any]]
+) -> List[Dict[str, Any]]:
+    """The people a message talks about: names, and titles standing without a name."""
+    anchors = [
+        {
+            "name": str(p["value"]).strip(),
+            "start": p.get("start"),
+            "end": p.get("end"),
+            "named": True,
+            "title": None,
+            "title_start": None,
+        }
+        for p in people
+    ]
+    for title in (f for f in facts if f["entity"] == "job_title"):
+        owner = _name_beside(title, anchors) or _nearest(text, title, anchors, clause_only=True)
+        label = str(title.get("text") or title["value"]).strip()
+        label = re.sub(r"^(the|our|their|a|an)\s+", "", label, flags=re.IGNORECASE)
+        if owner is not None and owner["named"]:
+            owner["title"] = owner["title"] or label
+            owner["title_start"] = title.get("start")
+            continue
+        anchors.append(
+            {
+                "name": label,
+                "start": title.get("start"),
+                "end": title.get("end"),
+                "named": False,
+                "title": label,
+                "title_start": title.get("start"),
+            }
+        )
+    return anchors
+
+
+def _name_beside(title: Dict[str, Any], anchors: List[Dict[str, Any]]) -> Dict[str, Any] | None:
+    """The name written right next to a title: "Petra Lang, CFO", "Jan from proc"."""
+    start, end = title.get("start"), title.get("end")
+    if start is None or end is None:
+        return None
+    close = [
+        a
+        for a in anchors
+        if a["named"]
+        and a["start"] is not None
+        and (0 <= start - (a["end"] or a["start"]) <= NAME_TITLE_GAP or 0 <= a["start"] - end <= 5)
+    ]
+    return close[0] if close else None
+
+
+def _owner_of(
+    fact: Dict[str, Any],
+    anchors: List[Dict[str, Any]],
+    text: str,
+    deal: Deal,
+    asked_person: Stakeholder | None,
+) -> str | None:
+    if fact.get("source") == "title":
+        same = [a for a in anchors if a["title_start"] == fact.get("start")]
+        if same:
+            return same[0]["name"]
+    owner = _nearest(text, fact, anchors, clause_only=True)
+    if owner is not None:
+        return owner["name"]
+    if asked_person is not None and fact["entity"] in ("stance", "met"):
+        return asked_person.name
+    owner = _nearest(text, fact, anchors, clause_only=False)
+    if owner is not None:
+        return owner["name"]
+    if asked_person is not None:
+        return asked_person.name
+    if deal.stakeholders and (_PRONOUN.search(text) or fact["entity"] in ("stance", "met")):
+        return deal.stakeholders[-1].name
+    return None
+
+
+def _nearest(
+    text: str, fact: Dict[str, Any], anchors: List[Dict[str, Any]], clause_only: bool
+) -> Dict[str, Any] | None:
+    """The anchor ``fact`` is about: in its clause (or, failing that, anywhere in the
+    message), the nearest one before it, else the nearest after it."""
+    start = fact.get("start")
+    if start is None:
+        return anchors[0] if len(anchors) == 1 else None
+    if clause_only:
+        clause = _clause_of(text, start)
+        candidates = [
+            a for a in anchors if a["start"] is not None and _clause_of(text, a["start"]) == clause
+        ]
+    else:
+        candidates = [a for a in anchors if a["start"] is not None]
+    before = [a for a in candidates if a["start"] <= start]
+    if before:
+        return max(before, key=lambda a: a["start"])
+    after = [a for a in candidates if a["start"] > start]
+    return min(after, key=lambda a: a["start"]) if after else None
+
+
+def _clause_of(text: str, position: int) -> int:
+    return len(_CLAUSE_BREAK.findall(text[:position]))
+
+
+def _person_change(
+    kb: KnowledgeBase,
+    deal: Deal,
+    turn: Turn,
+    name: str,
+    update: Dict[str, Any],
+    outcome: Outcome,
+) -> None:
+    existing = deal.stakeholder(name)
+    data: Dict[str, Any] = {k: v for k, v in update.items() if k != "named"}
+    target = name
+    if existing is None and update.get("named", True) and update.get("title"):
+        # "Petra Lang is the CFO" names the stakeholder we only knew as "CFO".
+        unnamed = next(
+            (
+                s
+                for s in deal.stakeholders
+                if not s.named and s.title and name_key(s.title) == name_key(update["title"])
+            ),
+            None,
+        )
+        if unnamed is not None:
+            target, data["rename"] = unnamed.name, name
+    if existing is None and not update.get("named", True):
+        data["named"] = False
+    adds = [r for r in data.pop("add_roles", []) if r not in data.get("remove_roles", [])]
+    if turn.intent == "correction" and adds and existing is not None:
+        data["roles"] = adds  # "no, Jan is the buyer": the buyer and nothing else
+    else:
+        data["add_roles"] = adds
+    changes_something = any(data.get(k) not in (None, [], "") for k in _PERSON_FIELDS)
+    if existing is not None and not changes_something:
+        return
+    outcome.changes.append(Change("person", target, data=data))
+    outcome.noted.append(_describe_person(kb, deal, target, data))
+
+
+def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, Any]) -> str:
+    preview = Deal(owner="", company="", stakeholders=[_copy(s) for s in deal.stakeholders])
+    apply_change(preview, Change("person", name, data=data))
+    person = preview.stakeholder(str(data.get("rename", name)))
+    assert person is not None
+    text = person.name if person.named else f"{person.name} (name unknown)"
+    if person.title and person.named and name_key(person.title) != person.key:
+        text += f" ({person.title})"
+    details = []
+    if person.roles:
+        details.append(", ".join(kb.label("role", r) for r in person.roles))
+    elif data.get("remove_roles"):
+        details.append("no longer " + ", ".join(data["remove_roles"]))
+    if data.get("stance"):
+        details.append(kb.label("stance", data["stance"]))
+    if "met" in data:
+        details.append("met" if data["met"] else "not met yet")
+    return text + (" - " + "; ".join(details) if details else "")
+
+
+def _copy(person: Stakeholder) -> Stakeholder:
+    return Stakeholder(
+        name=person.name,
+        title=person.title,
+        roles=list(person.roles),
+        stance=person.stance,
+        met=person.met,
+        named=person.named,
+    )

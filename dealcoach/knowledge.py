@@ -1,0 +1,374 @@
+"""Load and validate the knowledge base in ``knowledge/``.
+
+The knowledge base is the single source of truth for what the bot understands
+(entity values and their surface forms) and what it teaches (concepts and their
+sources). Every file is checked against its JSON schema, then the references
+between files are checked; any problem raises ``KnowledgeError`` naming the file
+and the field.
+
+Layout::
+
+    knowledge/sources.yml        the references every concept cites
+    knowledge/concepts/*.yml     one file per topic: the concepts of the model
+    knowledge/entities/*.yml     one file per entity type: canonical values and patterns
+    knowledge/interview.yml      the deal review's questions, in the order they are asked
+    knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import jsonschema
+import yaml
+
+from dealcoach import schemas
+from dealcoach.numbers import size_band
+
+#: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed or refers to something that does not exist."""
+
+    def __init__(self, file: Path | str, field_path: str, message: str) -> None:
+        self.file = str(file)
+        self.field = field_path
+        self.message = message
+        super().__init__(f"{self.file}: {field_path}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    citation: str
+    secondary: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    topic: str
+    name: str
+    aliases: Tuple[str, ...]
+    definition: str
+    explanation: str
+    for_the_salesperson: Tuple[str, ...]
+    example: str
+    sources: Tuple[str, ...]
+    related: Tuple[str, ...] = ()
+    buyphases: Tuple[int, ...] = ()
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class EntityValue:
+    id: str
+    patterns: Tuple[str, ...]
+    name: str | None = None
+    concept: str | None = None
+    implies_role: str | None = None
+    min_employees: int | None = None
+    max_employees: int | None = None
+
+
+@dataclass(frozen=True)
+class EntityType:
+    name: str
+    values: Dict[str, EntityValue]
+    file: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the deal review (``knowledge/interview.yml``)."""
+
+    key: str
+    ask: str
+    entity: str | None = None
+    role: str | None = None
+    per_person: str | None = None
+    buttons: Tuple[str, ...] = ()
+    only_if: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class AdviceRule:
+    """One advice rule (``knowledge/advice/*.yml``): when the deal matches, advise, because."""
+
+    id: str
+    when: Tuple[Tuple[str, Any], ...]
+    advice: str
+    because: str
+    priority: int
+    concept: str
+    file: str = ""
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    sources: Dict[str, Source] = field(default_factory=dict)
+    concepts: Dict[str, Concept] = field(default_factory=dict)
+    entities: Dict[str, EntityType] = field(default_factory=dict)
+    questions: List[Question] = field(default_factory=list)
+    rules: Dict[str, AdviceRule] = field(default_factory=dict)
+
+    def values(self, entity: str) -> List[str]:
+        """The canonical ids of one entity type, in file order."""
+        return list(self.entities[entity].values)
+
+    def concepts_of_topic(self, topic: str) -> List[Concept]:
+        return [c for c in self.concepts.values() if c.topic == topic]
+
+    def label(self, entity: str, value: object) -> str:
+        """A short human label for a canonical value: its ``name``, else its id in words."""
+        known = self.entities.get(entity)
+        if known and value in known.values and known.values[str(value)].name:
+            return str(known.values[str(value)].name)
+        return str(value).replace("_", " ")
+
+    def size_for(self, employees: int) -> str | None:
+        """The ``company_size`` value whose band holds this employee count."""
+        values = self.entities["company_size"].values.values()
+        return size_band(((v.id, v.min_employees or 0, v.max_employees) for v in values), employees)
+
+
+def knowledge_dir(path: Path | str | None = None) -> Path:
+    """The knowledge folder to use: the argument, ``DEALCOACH_KNOWLEDGE``, or the default."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get("DEALCOACH_KNOWLEDGE", DEFAULT_KNOWLEDGE_DIR))
+
+
+def knowledge_files(root: Path | str | None = None) -> List[Path]:
+    """Every YAML file of the knowledge base, in a stable order."""
+    base = knowledge_dir(root)
+    return sorted(p for p in base.rglob("*.yml") if p.is_file())
+
+
+def fingerprint(root: Path | str | None = None) -> str:
+    """A hash of the knowledge base's content (paths and bytes), for cache keys."""
+    base = knowledge_dir(root)
+    digest = hashlib.sha256()
+    for path in knowledge_files(base):
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise KnowledgeError(path, "(file)", f"not valid YAML: {error}") from error
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = _field_path(error.absolute_path)
+        raise KnowledgeError(path, where, error.message)
+    return data
+
+
+def _field_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
+    """Read, validate and cross-check every file of the knowledge base."""
+    base = knowledge_dir(root)
+    if not base.is_dir():
+        raise KnowledgeError(base, "(folder)", "knowledge folder not found")
+    kb = KnowledgeBase(root=base)
+    _load_sources(kb, base / "sources.yml")
+    concept_files = sorted((base / "concepts").glob("*.yml"))
+    entity_files = sorted((base / "entities").glob("*.yml"))
+    if not concept_files:
+        raise KnowledgeError(base / "concepts", "(folder)", "no concept files")
+    for path in concept_files:
+        _load_concepts(kb, path)
+    for path in entity_files:
+        _load_entities(kb, path)
+    if (base / "interview.yml").is_file():
+        _load_interview(kb, base / "interview.yml")
+    for path in sorted((base / "advice").glob("*.yml")):
+        _load_advice(kb, path)
+    _check_references(kb)
+    _check_interview(kb, base / "interview.yml")
+    _check_advice(kb)
+    return kb
+
+
+def _load_interview(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.INTERVIEW)
+    for raw in data["questions"]:
+        kb.questions.append(
+            Question(
+                key=raw["key"],
+                ask=raw["ask"],
+                entity=raw.get("entity"),
+                role=raw.get("role"),
+                per_person=raw.get("per_person"),
+                buttons=tuple(raw.get("buttons", ())),
+                only_if=tuple((k, tuple(v)) for k, v in raw.get("only_if", {}).items()),
+            )
+        )
+
+
+def _load_advice(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.ADVICE)
+    for i, raw in enumerate(data["rules"]):
+        if raw["id"] in kb.rules:
+            raise KnowledgeError(path, f"rules[{i}].id", f"duplicate rule id {raw['id']!r}")
+        kb.rules[raw["id"]] = AdviceRule(
+            id=raw["id"],
+            when=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in raw["when"].items()),
+            advice=" ".join(raw["advice"].split()),
+            because=" ".join(raw["because"].split()),
+            priority=raw["priority"],
+            concept=raw["concept"],
+            file=str(path),
+        )
+
+
+#: Which entity's values each kind of advice condition takes.
+_CONDITION_VALUES = {
+    "missing_role": "role",
+    "unmet_role": "role",
+    "has_role": "role",
+    "stance_present": "stance",
+    "stance_absent": "stance",
+}
+
+
+def _check_advice(kb: KnowledgeBase) -> None:
+    for rule in kb.rules.values():
+        if rule.concept not in kb.concepts:
+            raise KnowledgeError(
+                rule.file, f"{rule.id}.concept", f"unknown concept {rule.concept!r}"
+            )
+        for key, values in rule.when:
+            entity = _CONDITION_VALUES.get(key, key)
+            if entity not in kb.entities:
+                continue  # numeric conditions (stakeholders_max, ...)
+            allowed = set(kb.entities[entity].values) | {"unknown"}
+            for value in values:
+                if value not in allowed:
+                    raise KnowledgeError(
+                        rule.file, f"{rule.id}.when.{key}", f"{value!r} is not a {entity} value"
+                    )
+
+
+def _check_interview(kb: KnowledgeBase, path: Path) -> None:
+    per_person_entity = {"stance": "stance", "met": "met"}
+    for question in kb.questions:
+        where = f"questions.{question.key}"
+        entity = question.entity or per_person_entity.get(question.per_person or "")
+        if entity and entity not in kb.entities:
+            raise KnowledgeError(path, f"{where}.entity", f"unknown entity {entity!r}")
+        if question.role and question.role not in kb.entities["role"].values:
+            raise KnowledgeError(path, f"{where}.role", f"unknown role {question.role!r}")
+        for button in question.buttons:
+            if not entity or button not in kb.entities[entity].values:
+                raise KnowledgeError(path, f"{where}.buttons", f"{button!r} is not a value")
+        for fact, values in question.only_if:
+            if fact not in kb.entities or not set(values) <= set(kb.entities[fact].values):
+                raise KnowledgeError(path, f"{where}.only_if.{fact}", "unknown fact or value")
+
+
+def _load_sources(kb: KnowledgeBase, path: Path) -> None:
+    if not path.is_file():
+        raise KnowledgeError(path, "(file)", "missing: every concept cites its sources here")
+    data = _read_yaml(path, schemas.SOURCES)
+    for i, raw in enumerate(data["sources"]):
+        if raw["id"] in kb.sources:
+            raise KnowledgeError(path, f"sources[{i}].id", f"duplicate source id {raw['id']!r}")
+        kb.sources[raw["id"]] = Source(**raw)
+
+
+def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.CONCEPTS)
+    for i, raw in enumerate(data["concepts"]):
+        if raw["id"] in kb.concepts:
+            raise KnowledgeError(path, f"concepts[{i}].id", f"duplicate concept id {raw['id']!r}")
+        kb.concepts[raw["id"]] = Concept(
+            id=raw["id"],
+            topic=data["topic"],
+            name=raw["name"],
+            aliases=tuple(a.lower() for a in raw["aliases"]),
+            definition=raw["definition"].strip(),
+            explanation=raw["explanation"].strip(),
+            for_the_salesperson=tuple(t.strip() for t in raw["for_the_salesperson"]),
+            example=raw["example"].strip(),
+            sources=tuple(raw["sources"]),
+            related=tuple(raw.get("related", ())),
+            buyphases=tuple(raw.get("buyphases", ())),
+            file=str(path),
+        )
+
+
+def _load_entities(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.ENTITIES)
+    name = data["entity"]
+    if name in kb.entities:
+        raise KnowledgeError(path, "entity", f"entity type {name!r} is defined twice")
+    values: Dict[str, EntityValue] = {}
+    for i, raw in enumerate(data["values"]):
+        if raw["id"] in values:
+            raise KnowledgeError(path, f"values[{i}].id", f"duplicate value {raw['id']!r}")
+        values[raw["id"]] = EntityValue(
+            id=raw["id"],
+            patterns=tuple(raw["patterns"]),
+            name=raw.get("name"),
+            concept=raw.get("concept"),
+            implies_role=raw.get("implies_role"),
+            min_employees=raw.get("min_employees"),
+            max_employees=raw.get("max_employees"),
+        )
+    kb.entities[name] = EntityType(name=name, values=values, file=str(path))
+
+
+def _check_references(kb: KnowledgeBase) -> None:
+    """Every id a file refers to must exist; aliases must point at one concept only."""
+    owner_of_alias: Dict[str, str] = {}
+    for concept in kb.concepts.values():
+        path = concept.file
+        for source in concept.sources:
+            if source not in kb.sources:
+                raise KnowledgeError(path, f"{concept.id}.sources", f"unknown source {source!r}")
+        for related in concept.related:
+            if related not in kb.concepts:
+                raise KnowledgeError(path, f"{concept.id}.related", f"unknown concept {related!r}")
+        for alias in concept.aliases:
+            other = owner_of_alias.setdefault(alias, concept.id)
+            if other != concept.id:
+                raise KnowledgeError(
+                    path, f"{concept.id}.aliases", f"alias {alias!r} also names {other!r}"
+                )
+    roles = kb.entities.get("role")
+    for entity in kb.entities.values():
+        for value in entity.values.values():
+            where = f"values.{value.id}"
+            if value.concept and value.concept not in kb.concepts:
+                raise KnowledgeError(
+                    entity.file, f"{where}.concept", f"unknown concept {value.concept!r}"
+                )
+            if value.implies_role and (roles is None or value.implies_role not in roles.values):
+                raise KnowledgeError(
+                    entity.file, f"{where}.implies_role", f"unknown role {value.implies_role!r}"
+                )
+            low, high = value.min_employees, value.max_employees
+            if low is not None and high is not None and low > high:
+                raise KnowledgeError(
+                    entity.file, f"{where}.min_employees", "greater than max_employees"
+                )

@@ -1,0 +1,183 @@
+"""JSON schemas for the YAML files in ``knowledge/``.
+
+One schema per kind of file. ``dealcoach.knowledge`` validates every file against
+its schema before it checks the cross-references between files.
+"""
+
+from typing import Any, Dict
+
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_TEXT = {"type": "string", "minLength": 1}
+_ID_LIST = {"type": "array", "items": _ID, "uniqueItems": True}
+
+SOURCES: Dict[str, Any] = {
+    "type": "object",
+    "required": ["sources"],
+    "additionalProperties": False,
+    "properties": {
+        "sources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "citation"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "citation": _TEXT,
+                    "secondary": {"type": "boolean"},
+                    "note": _TEXT,
+                },
+            },
+        }
+    },
+}
+
+CONCEPTS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["topic", "concepts"],
+    "additionalProperties": False,
+    "properties": {
+        "topic": _ID,
+        "concepts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "name",
+                    "aliases",
+                    "definition",
+                    "explanation",
+                    "for_the_salesperson",
+                    "example",
+                    "sources",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "name": _TEXT,
+                    "aliases": {"type": "array", "minItems": 1, "items": _TEXT},
+                    "definition": _TEXT,
+                    "explanation": _TEXT,
+                    "for_the_salesperson": {"type": "array", "minItems": 1, "items": _TEXT},
+                    "example": _TEXT,
+                    "sources": {**_ID_LIST, "minItems": 1},
+                    "related": _ID_LIST,
+                    "buyphases": {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": 1, "maximum": 8},
+                    },
+                },
+            },
+        },
+    },
+}
+
+ENTITIES: Dict[str, Any] = {
+    "type": "object",
+    "required": ["entity", "values"],
+    "additionalProperties": False,
+    "properties": {
+        "entity": _ID,
+        "values": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "patterns"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "name": _TEXT,
+                    "concept": _ID,
+                    "implies_role": _ID,
+                    "min_employees": {"type": "integer", "minimum": 0},
+                    "max_employees": {"type": "integer", "minimum": 0},
+                    "patterns": {"type": "array", "items": _TEXT},
+                },
+            },
+        },
+    },
+}
+
+INTERVIEW: Dict[str, Any] = {
+    "type": "object",
+    "required": ["questions"],
+    "additionalProperties": False,
+    "properties": {
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["key", "ask"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": {"type": "string", "pattern": "^[a-z_]+(:[a-z_]+)?$"},
+                    "entity": _ID,
+                    "role": _ID,
+                    "per_person": {"enum": ["stance", "met"]},
+                    "ask": _TEXT,
+                    "buttons": _ID_LIST,
+                    "only_if": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": _ID},
+                    },
+                },
+                "oneOf": [
+                    {"required": ["entity"]},
+                    {"required": ["role"]},
+                    {"required": ["per_person"]},
+                ],
+            },
+        }
+    },
+}
+
+_VALUES = {"type": "array", "minItems": 1, "items": _ID, "uniqueItems": True}
+
+ADVICE: Dict[str, Any] = {
+    "type": "object",
+    "required": ["rules"],
+    "additionalProperties": False,
+    "properties": {
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "when", "advice", "because", "priority", "concept"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "when": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "sector": _VALUES,
+                            "company_size": _VALUES,
+                            "purchase_situation": _VALUES,
+                            "supplier_position": _VALUES,
+                            "buying_stage": _VALUES,
+                            "perceived_risk": _VALUES,
+                            "missing_role": _VALUES,
+                            "unmet_role": _VALUES,
+                            "has_role": _VALUES,
+                            "stance_present": _VALUES,
+                            "stance_absent": _VALUES,
+                            "stakeholders_max": {"type": "integer", "minimum": 0},
+                            "stakeholders_min": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                    "advice": _TEXT,
+                    "because": _TEXT,
+                    "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+                    "concept": _ID,
+                },
+            },
+        }
+    },
+}

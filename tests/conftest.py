@@ -1,0 +1,42 @@
+"""Shared fixtures. Slow things (the knowledge base, the trained model) load once per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from dealcoach.extraction import EntityExtractor
+from dealcoach.knowledge import KnowledgeBase, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = Path(os.environ.get("DEALCOACH_MODEL", ROOT / "models" / "dealcoach.tar.gz"))
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(ROOT / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def extractor(kb) -> EntityExtractor:
+    return EntityExtractor.from_knowledge(kb)
+
+
+@pytest.fixture(scope="session")
+def parse():
+    """The trained model's parser (text -> Rasa parse dict), loaded once per test run."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    loop = asyncio.new_event_loop()
+
+    def _parse(text: str) -> dict:
+        return loop.run_until_complete(agent.parse_message(text))
+
+    yield _parse
+    loop.close()

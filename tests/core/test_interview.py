@@ -1,0 +1,175 @@
+"""The interview engine: what a message changes in a deal, and what is asked next."""
+
+import pytest
+
+from dealcoach.deal import Deal, apply_change
+from dealcoach.interview import Turn, interpret, next_question
+
+
+@pytest.fixture
+def say(kb, extractor):
+    """Read a message into a deal as the full stack would: rule entities from the
+    extractor, names where DIET would put them (given here by hand)."""
+
+    def _say(deal, text, intent="give_facts", persons=(), companies=()):
+        entities = [e.as_dict() for e in extractor.extract(text)]
+        for kind, names in (("person", persons), ("company", companies)):
+            for name in names:
+                start = text.index(name)
+                entities.append(
+                    {"entity": kind, "value": name, "start": start, "end": start + len(name)}
+                )
+        outcome = interpret(kb, deal, Turn(intent=intent, entities=entities, text=text))
+        for change in outcome.changes:
+            apply_change(deal, change)
+        question = next_question(kb, deal)
+        deal.asking = question.key if question else None
+        return outcome
+
+    return _say
+
+
+@pytest.fixture
+def deal():
+    return Deal(owner="u1", company="Nordstahl")
+
+
+def roles(deal):
+    return {s.name: set(s.roles) for s in deal.stakeholders}
+
+
+def test_several_facts_in_one_message(say, deal):
+    outcome = say(
+        deal, "the CFO makes the final call, it's a new purchase for a 2000-person steel company"
+    )
+    assert deal.purchase_situation == "new_task"
+    assert deal.employees == 2000 and deal.company_size == "large"
+    assert deal.sector == "steel_metals"
+    assert roles(deal) == {"CFO": {"decider"}}
+    assert not deal.stakeholders[0].named
+    assert any("decider" in line for line in outcome.noted)
+
+
+def test_name_and_title_with_behaviour(say, deal):
+    outcome = say(deal, "Petra Lang, CFO, signs off on the budget", persons=["Petra Lang"])
+    (petra,) = deal.stakeholders
+    assert (petra.name, petra.title, petra.roles) == ("Petra Lang", "CFO", ["decider"])
+    assert outcome.noted == ["Petra Lang (CFO) - decider"]
+
+
+def test_two_people_in_one_message(say, deal):
+    say(
+        deal,
+        "Petra Lang is the CFO and makes the final call, Jan from proc runs the tender",
+        persons=["Petra Lang", "Jan"],
+    )
+    assert roles(deal) == {"Petra Lang": {"decider"}, "Jan": {"buyer"}}
+
+
+def test_a_name_given_later_replaces_the_title_placeholder(say, deal):
+    say(deal, "the CFO makes the final call")
+    say(deal, "Petra Lang is the CFO", persons=["Petra Lang"])
+    assert [(s.name, s.title, s.roles, s.named) for s in deal.stakeholders] == [
+        ("Petra Lang", "CFO", ["decider"], True)
+    ]
+
+
+def test_correction_replaces_a_role(say, deal):
+    say(deal, "Jan is the decider", persons=["Jan"])
+    say(deal, "no, Jan is the buyer, not the decider", intent="correction", persons=["Jan"])
+    assert roles(deal) == {"Jan": {"buyer"}}
+
+
+def test_correction_of_a_single_fact(say, deal):
+    say(deal, "it's a new purchase")
+    say(deal, "actually it's a modified rebuy", intent="correction")
+    assert deal.purchase_situation == "modified_rebuy"
+
+
+def test_denied_user_moves_to_the_operators(say, deal):
+    say(deal, "Eva uses it every day", persons=["Eva"])
+    say(deal, "Eva doesn't use it, the operators do", intent="correction", persons=["Eva"])
+    assert roles(deal) == {"Eva": set(), "operators": {"user"}}
+
+
+def test_one_person_can_hold_several_roles(say, deal):
+    say(deal, "Marc writes the spec", persons=["Marc"])
+    say(deal, "Marc also makes the final call", persons=["Marc"])
+    assert roles(deal) == {"Marc": {"prescriber", "decider"}}
+
+
+def test_bare_answer_to_a_role_question(say, deal):
+    deal.asking = "role:decider"
+    say(deal, "Petra Lang", persons=["Petra Lang"])
+    assert roles(deal) == {"Petra Lang": {"decider"}}
+
+
+def test_bare_name_the_nlu_missed_still_answers_a_role_question(say, deal):
+    deal.asking = "role:buyer"
+    say(deal, "jan de vries")
+    assert roles(deal) == {"jan de vries": {"buyer"}}
+
+
+def test_bare_number_answers_the_size_question(say, deal):
+    deal.asking = "company_size"
+    say(deal, "about 2,000")
+    assert (deal.employees, deal.company_size) == (2000, "large")
+
+
+def test_stance_and_met_go_to_the_person_asked_about(say, deal):
+    say(deal, "Petra Lang signs off", persons=["Petra Lang"])
+    deal.asking = "stance:petra lang"
+    say(deal, "she's our champion")
+    deal.asking = "met:petra lang"
+    say(deal, "yes", intent="affirm")
+    petra = deal.stakeholders[0]
+    assert (petra.stance, petra.met) == ("champion", True)
+
+
+def test_skip_and_dont_know_record_unknown_and_move_on(say, deal):
+    assert next_question_key(deal, say) == "sector"
+    say(deal, "skip", intent="skip")
+    assert "sector" in deal.unknown
+    assert deal.asking == "company_size"
+    say(deal, "no idea", intent="dont_know")
+    assert "company_size" in deal.unknown and deal.asking == "purchase_situation"
+
+
+def next_question_key(deal, say):
+    say(deal, "hello", intent="greet")
+    return deal.asking
+
+
+def test_asks_only_what_is_missing_in_order(kb, say, deal):
+    say(deal, "robotics firm, 80 people, new purchase, they're writing the spec")
+    assert deal.asking == "role:decider"
+    say(deal, "Petra Lang, the CEO, decides", persons=["Petra Lang"])
+    assert deal.asking == "role:prescriber"
+
+
+def test_supplier_question_only_for_rebuys(kb, say, deal):
+    say(deal, "steel company with 300 staff, modified rebuy")
+    assert deal.asking == "supplier_position"
+    say(deal, "yes", intent="affirm")
+    assert deal.supplier_position == "incumbent"
+
+
+def test_interview_ends(kb, say, deal):
+    say(deal, "steel, 300 staff, new purchase, negotiating, strategic purchase")
+    say(
+        deal,
+        "Petra Lang decides, Jan writes the spec, Ana from proc runs the tender, "
+        "the operators will use it every day",
+        persons=["Petra Lang", "Jan", "Ana"],
+    )
+    while deal.asking:
+        say(deal, "skip", intent="skip")
+    assert next_question(kb, deal) is None
+
+
+def test_buttons_carry_canonical_values(kb, deal):
+    deal.sector, deal.company_size = "robotics", "small"
+    question = next_question(kb, deal)
+    assert question.key == "purchase_situation"
+    values = [b["value"].get("purchase_situation") for b in question.buttons]
+    assert values[:3] == ["new_task", "modified_rebuy", "straight_rebuy"]

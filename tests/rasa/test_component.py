@@ -1,0 +1,88 @@
+"""KnowledgeEntityExtractor as a Rasa graph component, without training a whole model."""
+
+import shutil
+
+import pytest
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components.knowledge_entities import KnowledgeEntityExtractor
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def storage(tmp_path):
+    (tmp_path / "storage").mkdir()
+    return LocalModelStorage(tmp_path / "storage")
+
+
+def trained(storage, config):
+    resource = Resource("knowledge_entities")
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = KnowledgeEntityExtractor.create(
+        {**KnowledgeEntityExtractor.get_default_config(), **config}, storage, resource, context
+    )
+    component.train(TrainingData())
+    return component, resource, context
+
+
+def entities_of(component, text, existing=()):
+    message = Message.build(text=text)
+    if existing:
+        message.set("entities", list(existing))
+    component.process([message])
+    return message.get("entities")
+
+
+def test_trains_persists_and_loads_from_model_storage(storage):
+    component, resource, context = trained(storage, {})
+    text = "the CFO makes the final call, it's a new purchase for a 2000-person steel company"
+    before = entities_of(component, text)
+    loaded = KnowledgeEntityExtractor.load({}, storage, resource, context)
+    after = entities_of(loaded, text)
+    assert before == after
+    found = {(e["entity"], e["value"]) for e in after}
+    assert {
+        ("role", "decider"),
+        ("purchase_situation", "new_task"),
+        ("company_size", "large"),
+        ("sector", "steel_metals"),
+    } <= found
+    assert all(e["extractor"] == "KnowledgeEntityExtractor" for e in after)
+
+
+def test_loaded_model_needs_no_knowledge_folder(storage, tmp_path):
+    kb_copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", kb_copy)
+    _, resource, context = trained(storage, {"knowledge_dir": str(kb_copy)})
+    shutil.rmtree(kb_copy)
+    loaded = KnowledgeEntityExtractor.load({}, storage, resource, context)
+    assert ("sector", "robotics") in {
+        (e["entity"], e["value"]) for e in entities_of(loaded, "a robotics firm")
+    }
+
+
+def test_fingerprint_changes_when_a_pattern_changes(tmp_path):
+    kb_copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", kb_copy)
+    config = {"knowledge_dir": str(kb_copy)}
+    before = KnowledgeEntityExtractor.fingerprint_addon(config)
+    assert KnowledgeEntityExtractor.fingerprint_addon(config) == before
+    path = kb_copy / "entities" / "role.yml"
+    data = yaml.safe_load(path.read_text())
+    data["values"][0]["patterns"].append("big kahuna")
+    path.write_text(yaml.safe_dump(data))
+    assert KnowledgeEntityExtractor.fingerprint_addon(config) != before
+
+
+def test_rules_win_over_a_name_tagged_on_a_title(storage):
+    component, _, _ = trained(storage, {})
+    diet_guess = {"entity": "person", "value": "CFO", "start": 4, "end": 7, "extractor": "DIET"}
+    real_name = {"entity": "person", "value": "Petra", "start": 19, "end": 24, "extractor": "DIET"}
+    result = entities_of(component, "the CFO signs off, Petra told me", [diet_guess, real_name])
+    persons = [e["value"] for e in result if e["entity"] == "person"]
+    assert persons == ["Petra"]
