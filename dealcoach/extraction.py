@@ -21,6 +21,9 @@ Rules of interpretation, beyond the patterns themselves:
   word or behaviour ("Petra is the CFO" -> decider; "the CFO is just an advisor"
   -> influencer only).
 * An employee count ("2k staff") gives both ``employees`` and ``company_size``.
+* ``concept`` names a concept of the knowledge base ("what is a buying centre?")
+  where no other entity already stands for it ("a modified rebuy" is a
+  ``purchase_situation``, whose value points at its concept).
 """
 
 from __future__ import annotations
@@ -258,6 +261,8 @@ class EntityExtractor:
         concept_ids = {(s, e): self.nlp.vocab.strings[m] for m, s, e in self._concepts(doc)}
         for span in filter_spans([doc[s:e] for s, e in concept_ids]):
             concept_id = concept_ids[(span.start, span.end)]
+            if any(span.start_char < e.end and e.start < span.end_char for e in entities):
+                continue  # "a modified rebuy" is already a purchase_situation naming it
             entities.append(
                 Entity("concept", concept_id, span.start_char, span.end_char, span.text, "concept")
             )

@@ -20,6 +20,7 @@ How facts about people are read:
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence
@@ -65,6 +66,42 @@ class Asked:
     buttons: List[Dict[str, str]] = field(default_factory=list)
 
 
+# --- one turn of the review --------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """What one message does to a review: the changes to store and what to say."""
+
+    changes: List[Change]
+    noted: List[str]
+    question: Asked | None
+    finished: bool  # this message answered the last open question
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.noted) or any(c.kind == "unknown" for c in self.changes)
+
+
+def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
+    """Read a message, then work out the next question on the deal as it will be."""
+    outcome = interpret(kb, deal, turn)
+    preview = copy.deepcopy(deal)
+    for change in outcome.changes:
+        apply_change(preview, change)
+    question = next_question(kb, preview)
+    changes = list(outcome.changes)
+    key = question.key if question else None
+    if key != deal.asking:
+        changes.append(Change("asking", value=key))
+    finished = question is None and deal.status != "complete"
+    if finished:
+        changes.append(Change("status", value="complete"))
+    elif question is not None and deal.status != "open":
+        changes.append(Change("status", value="open"))
+    return Step(changes=changes, noted=outcome.noted, question=question, finished=finished)
+
+
 # --- what to ask next -----------------------------------------------------------------
 
 
@@ -74,11 +111,14 @@ def next_question(kb: KnowledgeBase, deal: Deal) -> Asked | None:
         if not _applies(question, deal):
             continue
         if question.per_person:
-            for person in deal.stakeholders:
-                key = f"{question.per_person}:{person.key}"
-                if person.named and not _person_answered(deal, person, question.per_person, key):
-                    return _asked(kb, question, deal, key, person)
-            continue
+            # All questions about one person come together, person by person.
+            about_people = [q for q in kb.questions if q.per_person and _applies(q, deal)]
+            for person in (p for p in deal.stakeholders if p.named):
+                for each in about_people:
+                    key = f"{each.per_person}:{person.key}"
+                    if not _person_answered(deal, person, str(each.per_person), key):
+                        return _asked(kb, each, deal, key, person)
+            return None
         if not _answered(deal, question):
             return _asked(kb, question, deal, question.key, None)
     return None

@@ -46,6 +46,7 @@ class KnowledgeError(ValueError):
 @dataclass(frozen=True)
 class Source:
     id: str
+    short: str
     citation: str
     secondary: bool = False
     note: str | None = None

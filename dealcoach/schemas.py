@@ -20,10 +20,11 @@ SOURCES: Dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "citation"],
+                "required": ["id", "short", "citation"],
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
+                    "short": _TEXT,
                     "citation": _TEXT,
                     "secondary": {"type": "boolean"},
                     "note": _TEXT,

@@ -92,6 +92,11 @@ class SQLiteDealStore:
     def close(self) -> None:
         self.db.conn.close()
 
+    @staticmethod
+    def exists(path: Path | str) -> bool:
+        """Whether a deal database is at ``path`` (without creating one)."""
+        return Path(path).is_file()
+
     # --- schema ---------------------------------------------------------------------
 
     def _create_schema(self) -> None:

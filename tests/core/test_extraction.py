@@ -83,7 +83,10 @@ def test_curly_apostrophes_are_read_as_straight_ones(extractor):
 
 def test_concepts_named_in_a_question(extractor):
     assert values(extractor, "what is a buying centre?")["concept"] == {"buying_centre"}
-    assert values(extractor, "explain a modified rebuy")["concept"] == {"modified_rebuy"}
+    assert values(extractor, "what does derived demand mean")["concept"] == {"derived_demand"}
+    # A concept another entity already names comes through that entity only.
+    found = values(extractor, "explain a modified rebuy")
+    assert found == {"purchase_situation": {"modified_rebuy"}}
 
 
 def test_spans_point_into_the_original_text(extractor):

@@ -1,0 +1,35 @@
+"""'What should I do next?': the top three pieces of advice for the deal, each with why."""
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.shared import company_named, deal_store, knowledge_base, latest_turn, owner_of
+from dealcoach.advice import advise, format_advice
+from dealcoach.deal import Deal
+
+
+class ActionAdvise(Action):
+    def name(self) -> str:
+        return "action_advise"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        owner, store = owner_of(tracker), deal_store()
+        company = company_named(latest_turn(tracker))
+        deal = store.get_deal(owner, company) if company else store.active_deal(owner)
+        if deal is None:
+            dispatcher.utter_message(
+                response="utter_no_such_deal" if company else "utter_which_client"
+            )
+            return []
+        give_advice(dispatcher, owner, deal)
+        return []
+
+
+def give_advice(dispatcher: CollectingDispatcher, owner: str, deal: Deal) -> None:
+    report = advise(knowledge_base(), deal)
+    dispatcher.utter_message(text=format_advice(report, deal.company))
+    deal_store().log_advice(owner, int(deal.id or 0), [a.rule_id for a in report.advice])

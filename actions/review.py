@@ -1,0 +1,116 @@
+"""The deal review: start or resume a deal, take the facts a message gives, pause."""
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.advice import give_advice
+from actions.shared import ask, company_named, deal_store, knowledge_base, latest_turn, owner_of
+from dealcoach.deal import Change
+from dealcoach.interview import Turn, step
+
+
+class ActionStartReview(Action):
+    """'let's review the Acme deal', 'new deal: Nordstahl', 'back to Globex'."""
+
+    def name(self) -> str:
+        return "action_start_review"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
+        company = company_named(turn)
+        deal, created = store.open_deal(owner, company) if company else (None, False)
+        deal = deal or store.active_deal(owner)
+        if deal is None:
+            dispatcher.utter_message(response="utter_which_client")
+            return []
+        store.set_active(owner, deal.id)
+        store.start_review(owner, deal.id)
+        dispatcher.utter_message(
+            response="utter_review_started" if created else "utter_review_resumed",
+            company=deal.company,
+        )
+        # Facts said with the start ("new deal: Zeller, they make robots") and facts
+        # given before any deal was named are not lost.
+        pending = tracker.get_slot("pending_entities") or []
+        facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
+        take_facts(dispatcher, owner, deal.id, Turn("give_facts", facts, turn.text), quiet=True)
+        return [SlotSet("pending_entities", None)]
+
+
+class ActionTakeFacts(Action):
+    """Facts, corrections, answers, 'skip' and 'I don't know' during a review."""
+
+    def name(self) -> str:
+        return "action_take_facts"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
+        company = company_named(turn)
+        deal = store.active_deal(owner)
+        if deal is None and company:
+            deal = store.open_deal(owner, company)[0]
+            store.set_active(owner, deal.id)
+            store.start_review(owner, deal.id)
+            dispatcher.utter_message(response="utter_review_started", company=deal.company)
+        if deal is None:
+            facts = [e for e in turn.entities if e.get("entity") != "company"]
+            if not facts:
+                dispatcher.utter_message(response="utter_ask_rephrase")
+                return []
+            # Keep the facts until the salesperson says which client they are about.
+            dispatcher.utter_message(response="utter_which_client")
+            pending = (tracker.get_slot("pending_entities") or []) + facts
+            return [SlotSet("pending_entities", pending)]
+        take_facts(dispatcher, owner, deal.id, turn)
+        return []
+
+
+def take_facts(
+    dispatcher: CollectingDispatcher, owner: str, deal_id: int, turn: Turn, quiet: bool = False
+) -> None:
+    """Apply one message to a deal, confirm it, and ask the next question or advise.
+
+    ``quiet``: say nothing when the message holds no fact (it only named the deal)."""
+    kb, store = knowledge_base(), deal_store()
+    deal = store.get_deal_by_id(owner, deal_id)
+    if deal is None:
+        return
+    result = step(kb, deal, turn)
+    deal = store.apply(owner, deal_id, result.changes)
+    if result.noted:
+        dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
+    elif not result.understood and not quiet:
+        dispatcher.utter_message(response="utter_not_understood_in_review")
+    if result.question is not None:
+        ask(dispatcher, result.question)
+    elif result.finished:
+        dispatcher.utter_message(response="utter_review_complete", company=deal.company)
+        give_advice(dispatcher, owner, deal)
+        store.end_review(owner, deal_id, "complete")
+
+
+class ActionPause(Action):
+    """'stop', 'later': keep everything, continue where we stopped next time."""
+
+    def name(self) -> str:
+        return "action_pause"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        owner, store = owner_of(tracker), deal_store()
+        deal = store.active_deal(owner)
+        if deal is None:
+            dispatcher.utter_message(response="utter_nothing_to_pause")
+            return []
+        store.apply(owner, deal.id, [Change("status", value="paused")])
+        store.end_review(owner, deal.id, "paused")
+        dispatcher.utter_message(response="utter_paused", company=deal.company)
+        return []

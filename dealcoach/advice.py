@@ -1,0 +1,178 @@
+"""The advice engine: which rules of ``knowledge/advice/`` fit a deal, best first.
+
+A rule's ``when`` lists conditions on the deal; all must hold. A fact condition
+lists the values it accepts, ``unknown`` standing for a fact not known yet; role
+and stance conditions look at the buying centre. Matching rules are ranked by
+priority (ties by id, so the same facts always give the same advice), and the top
+three are taken with at most one rule per concept, so that three different
+principles speak.
+
+Facts not yet known keep rules from matching; ``advise`` also names the missing
+fact that would let the highest-priority of those rules speak.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Tuple
+
+from dealcoach.deal import DEAL_FACTS, Deal
+from dealcoach.knowledge import AdviceRule, KnowledgeBase
+
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Advice:
+    rule_id: str
+    advice: str
+    because: str
+    concept: str
+    principle: str  # "New task (Robinson, Faris & Wind 1967)"
+    priority: int
+
+
+@dataclass(frozen=True)
+class AdviceReport:
+    advice: Tuple[Advice, ...]
+    #: The missing fact that would sharpen the advice ("purchase_situation", "role:decider").
+    sharpen: str | None = None
+
+
+def advise(kb: KnowledgeBase, deal: Deal, limit: int = TOP) -> AdviceReport:
+    """The top ``limit`` pieces of advice for this deal, and what would sharpen them."""
+    ranked = sorted(kb.rules.values(), key=lambda r: (-r.priority, r.id))
+    chosen: List[AdviceRule] = []
+    for rule in ranked:
+        if len(chosen) == limit:
+            break
+        if matches(rule, deal) and rule.concept not in {c.concept for c in chosen}:
+            chosen.append(rule)
+    for rule in ranked:  # fewer distinct concepts than ``limit``: allow repeats
+        if len(chosen) == limit:
+            break
+        if rule not in chosen and matches(rule, deal):
+            chosen.append(rule)
+    values = _placeholders(kb, deal)
+    advice = tuple(_render(kb, rule, values) for rule in chosen)
+    return AdviceReport(advice=advice, sharpen=_sharpening_fact(ranked, deal, chosen))
+
+
+def matches(rule: AdviceRule, deal: Deal) -> bool:
+    return all(_holds(key, expected, deal) for key, expected in rule.when)
+
+
+def _holds(key: str, expected: Any, deal: Deal) -> bool:
+    if key in DEAL_FACTS:
+        value = getattr(deal, key)
+        return (value if value is not None else "unknown") in expected
+    people = deal.stakeholders
+    if key == "missing_role":
+        return all(not deal.holders(role) for role in expected)
+    if key == "has_role":
+        return all(deal.holders(role) for role in expected)
+    if key == "unmet_role":
+        return all(
+            deal.holders(role) and not any(p.met for p in deal.holders(role)) for role in expected
+        )
+    if key == "stance_present":
+        return all(any(p.stance == stance for p in people) for stance in expected)
+    if key == "stance_absent":
+        return not any(p.stance in expected for p in people)
+    if key == "stakeholders_max":
+        return len(people) <= expected
+    if key == "stakeholders_min":
+        return len(people) >= expected
+    raise ValueError(f"unknown advice condition {key!r}")
+
+
+def _sharpening_fact(ranked: List[AdviceRule], deal: Deal, chosen: List[AdviceRule]) -> str | None:
+    """The unknown fact that blocks the best rule that would otherwise outrank a chosen one."""
+    floor = min((rule.priority for rule in chosen), default=0)
+    for rule in ranked:
+        if rule in chosen or rule.priority < floor:
+            continue
+        failing = [(k, v) for k, v in rule.when if not _holds(k, v, deal)]
+        missing = [k for k, v in failing if k in DEAL_FACTS and getattr(deal, k) is None]
+        if failing and len(missing) == len(failing):
+            return missing[0]
+        roles = [r for k, v in failing if k in ("unmet_role", "has_role") for r in v]
+        if failing and roles and all(k in ("unmet_role", "has_role") for k, _ in failing):
+            if all(not deal.holders(r) for r in roles):
+                return f"role:{roles[0]}"
+    return None
+
+
+def _placeholders(kb: KnowledgeBase, deal: Deal) -> Dict[str, str]:
+    values = {"company": deal.company}
+    for name in DEAL_FACTS:
+        value = getattr(deal, name)
+        values[name] = kb.label(name, value) if value is not None else f"unknown {name}"
+    for role in ("decider", "gatekeeper", "buyer", "prescriber", "user", "initiator"):
+        holders = deal.holders(role)
+        values[role] = _names(holders) or f"the {role}"
+    values["unmet_decider"] = _names([p for p in deal.holders("decider") if not p.met]) or (
+        "the decider"
+    )
+    values["opponent"] = _names([p for p in deal.stakeholders if p.stance == "opponent"]) or (
+        "the opponent"
+    )
+    values["contact"] = _names(deal.stakeholders[:1]) or "your contact"
+    return values
+
+
+def _names(people: List[Any]) -> str:
+    names = [p.name if p.named else f"the {p.name}" for p in people]
+    return (
+        names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + " and " + names[-1]
+        if names
+        else ""
+    )
+
+
+def _render(kb: KnowledgeBase, rule: AdviceRule, values: Dict[str, str]) -> Advice:
+    concept = kb.concepts[rule.concept]
+    # Research first; the seed article is where the product started, not the evidence.
+    cited = sorted(concept.sources, key=lambda s: s == "seed_article")
+    sources = ", ".join(kb.sources[s].short for s in cited[:2])
+    return Advice(
+        rule_id=rule.id,
+        advice=_fill(rule.advice, values),
+        because=_fill(rule.because, values),
+        concept=rule.concept,
+        principle=f"{concept.name} ({sources})",
+        priority=rule.priority,
+    )
+
+
+def _fill(template: str, values: Dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def sharpen_text(key: str | None) -> str:
+    """The sentence that tells the salesperson which missing fact would sharpen the advice."""
+    if not key:
+        return ""
+    if key.startswith("role:"):
+        what = f"who the {key[5:]} is"
+    else:
+        what = f"the {key.replace('_', ' ')}"
+    return f"Knowing {what} would sharpen this advice."
+
+
+def format_advice(report: AdviceReport, company: str) -> str:
+    """The advice as one chat message: numbered, each with why and the principle behind it."""
+    if not report.advice:
+        return f"I need a few more facts about {company} before I can advise."
+    lines = [f"What I'd do next on {company}:"]
+    for number, item in enumerate(report.advice, start=1):
+        lines.append(f"{number}. {item.advice}")
+        lines.append(f"   Why: because {item.because}.")
+        lines.append(f"   Principle: {item.principle}")
+    sharpen = sharpen_text(report.sharpen)
+    if sharpen:
+        lines.append(sharpen)
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""The ``dealcoach`` command: ``dealcoach export --format json|csv [--owner ID] [--db PATH]``.
+
+Prints every deal (or one salesperson's) with its facts and stakeholders. Values
+are the canonical ids of the entity contract, ``null`` (JSON) or empty (CSV)
+where unknown. CSV has one row per stakeholder (one row with empty stakeholder
+columns for a deal without any), roles joined by ``;``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any, Dict, List, Sequence, TextIO
+
+from dealcoach.deal import Deal
+from dealcoach.store import SQLiteDealStore, database_path
+
+DEAL_COLUMNS = (
+    "owner",
+    "company",
+    "sector",
+    "company_size",
+    "employees",
+    "purchase_situation",
+    "supplier_position",
+    "buying_stage",
+    "perceived_risk",
+    "updated_at",
+)
+STAKEHOLDER_COLUMNS = ("name", "title", "roles", "stance", "met")
+
+
+def deal_record(deal: Deal) -> Dict[str, Any]:
+    """One deal as the export shows it."""
+    record: Dict[str, Any] = {column: getattr(deal, column) for column in DEAL_COLUMNS}
+    record["stakeholders"] = [
+        {
+            "name": person.name if person.named else None,
+            "title": person.title,
+            "roles": list(person.roles),
+            "stance": person.stance,
+            "met": person.met,
+        }
+        for person in deal.stakeholders
+    ]
+    return record
+
+
+def export(store: SQLiteDealStore, fmt: str, owner: str | None, out: TextIO) -> int:
+    records = [deal_record(deal) for deal in store.list_deals(owner)]
+    if fmt == "json":
+        json.dump(records, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        writer = csv.writer(out)
+        writer.writerow(DEAL_COLUMNS + tuple(f"stakeholder_{c}" for c in STAKEHOLDER_COLUMNS))
+        for record in records:
+            base = ["" if record[c] is None else record[c] for c in DEAL_COLUMNS]
+            people: List[Dict[str, Any]] = record["stakeholders"] or [{}]
+            for person in people:
+                writer.writerow(base + [_csv_value(person.get(c)) for c in STAKEHOLDER_COLUMNS])
+    return len(records)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dealcoach", description="dealcoach deal data")
+    commands = parser.add_subparsers(dest="command", required=True)
+    exporter = commands.add_parser("export", help="print every deal with its facts and people")
+    exporter.add_argument("--format", choices=("json", "csv"), default="json")
+    exporter.add_argument("--owner", help="only this salesperson's deals (their sender id)")
+    exporter.add_argument(
+        "--db", help=f"database file (default: $DEALCOACH_DB or {database_path()})"
+    )
+    args = parser.parse_args(argv)
+    path = args.db or database_path()
+    if not SQLiteDealStore.exists(path):
+        print(f"dealcoach: no deal database at {path}", file=sys.stderr)
+        return 1
+    store = SQLiteDealStore(path)
+    try:
+        export(store, args.format, args.owner, sys.stdout)
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
