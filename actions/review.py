@@ -7,6 +7,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import give_advice
+from actions.deals import confirm_delete
+from actions.learning import answer_quiz
 from actions.shared import ask, company_named, deal_store, knowledge_base, latest_turn, owner_of
 from dealcoach.deal import Change
 from dealcoach.interview import Turn, step
@@ -30,6 +32,7 @@ class ActionStartReview(Action):
             return []
         store.set_active(owner, deal.id)
         store.start_review(owner, deal.id)
+        store.stop_quiz(owner)  # from now on, answers are about the deal
         dispatcher.utter_message(
             response="utter_review_started" if created else "utter_review_resumed",
             company=deal.company,
@@ -42,15 +45,38 @@ class ActionStartReview(Action):
         return [SlotSet("pending_entities", None)]
 
 
-class ActionTakeFacts(Action):
-    """Facts, corrections, answers, 'skip' and 'I don't know' during a review."""
+class ActionAnswer(Action):
+    """Whatever answers the bot's last question: a confirmation, a quiz answer, or facts,
+    corrections, 'skip' and 'I don't know' during a review. Messages the NLU finds off
+    topic come here too: one carrying deal facts during a review is an answer."""
 
     def name(self) -> str:
-        return "action_take_facts"
+        return "action_answer"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
+        if tracker.get_slot("pending_delete") is not None:
+            if turn.intent in ("affirm", "deny"):
+                return confirm_delete(dispatcher, tracker, turn.intent == "affirm")
+            dispatcher.utter_message(text="Deletion cancelled.")
+            return [SlotSet("pending_delete", None)]
+        run = store.current_quiz(owner)
+        if run is not None and turn.intent not in ("correction",):
+            answer_quiz(dispatcher, tracker, run)
+            return []
+        if turn.intent == "quiz_answer":
+            dispatcher.utter_message(response="utter_no_quiz_running")
+            return []
+        facts = [e for e in turn.entities if e.get("entity") not in ("company", "concept")]
+        if turn.intent == "out_of_scope" and not (facts and store.active_deal(owner)):
+            # Off topic, unless it answers the review ("it's a hospital").
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        return self._review(dispatcher, tracker)
+
+    def _review(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         company = company_named(turn)
         deal = store.active_deal(owner)
@@ -106,6 +132,10 @@ class ActionPause(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         owner, store = owner_of(tracker), deal_store()
+        if store.current_quiz(owner) is not None:
+            store.stop_quiz(owner)
+            dispatcher.utter_message(text='Quiz stopped. Say "quiz me" for a new one.')
+            return []
         deal = store.active_deal(owner)
         if deal is None:
             dispatcher.utter_message(response="utter_nothing_to_pause")

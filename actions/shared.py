@@ -1,14 +1,17 @@
 """What every action shares: the knowledge base and the deal store, loaded once per
 action-server process (not per request), and the translation from tracker to core."""
 
+import json
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from dealcoach.deal import Deal
 from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
+from dealcoach.matching import find_deal
 from dealcoach.store import SQLiteDealStore
 
 
@@ -54,6 +57,42 @@ def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:
 
 
 def _json(value: Dict[str, Any]) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
+
+
+def resolve_deal(
+    dispatcher: CollectingDispatcher, owner: str, company: Optional[str], intent: str
+) -> Optional[Deal]:
+    """The deal ``company`` names (matched forgivingly), else the one being worked on.
+
+    Says so and returns None when the name matches nothing of this salesperson's, or
+    asks which one is meant when it could be several: never another owner's deal.
+    """
+    store = deal_store()
+    if not company:
+        deal = store.active_deal(owner)
+        if deal is None:
+            dispatcher.utter_message(response="utter_which_client")
+        return deal
+    match = find_deal(store.list_deals(owner), company)
+    if match.deal is not None:
+        return match.deal
+    if match.ambiguous:
+        dispatcher.utter_message(
+            text="Which one do you mean?",
+            buttons=[
+                {"title": d.company, "payload": f"/{intent}" + _json({"company": d.company})}
+                for d in match.candidates
+            ],
+        )
+    else:
+        dispatcher.utter_message(response="utter_no_such_deal", company=company)
+    return None
+
+
+def named_or_active_deal(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
+) -> Optional[Deal]:
+    """``resolve_deal`` for the company the latest message names."""
+    company = company_named(latest_turn(tracker))
+    return resolve_deal(dispatcher, owner_of(tracker), company, intent)

@@ -1,8 +1,7 @@
 """The advice engine: which rules of ``knowledge/advice/`` fit a deal, best first.
 
-A rule's ``when`` lists conditions on the deal; all must hold. A fact condition
-lists the values it accepts, ``unknown`` standing for a fact not known yet; role
-and stance conditions look at the buying centre. Matching rules are ranked by
+A rule's ``when`` lists conditions on the deal (``dealcoach.conditions``); all
+must hold. Matching rules are ranked by
 priority (ties by id, so the same facts always give the same advice), and the top
 three are taken with at most one rule per concept, so that three different
 principles speak.
@@ -17,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
+from dealcoach.conditions import all_hold, holds
 from dealcoach.deal import DEAL_FACTS, Deal
 from dealcoach.knowledge import AdviceRule, KnowledgeBase
 
@@ -54,37 +54,18 @@ def advise(kb: KnowledgeBase, deal: Deal, limit: int = TOP) -> AdviceReport:
             break
         if rule not in chosen and matches(rule, deal):
             chosen.append(rule)
-    values = _placeholders(kb, deal)
-    advice = tuple(_render(kb, rule, values) for rule in chosen)
+    advice = tuple(render(kb, deal, chosen))
     return AdviceReport(advice=advice, sharpen=_sharpening_fact(ranked, deal, chosen))
 
 
+def render(kb: KnowledgeBase, deal: Deal, rules: List[AdviceRule]) -> List[Advice]:
+    """These rules' advice and reasons, worded for this deal."""
+    values = _placeholders(kb, deal)
+    return [_render(kb, rule, values) for rule in rules]
+
+
 def matches(rule: AdviceRule, deal: Deal) -> bool:
-    return all(_holds(key, expected, deal) for key, expected in rule.when)
-
-
-def _holds(key: str, expected: Any, deal: Deal) -> bool:
-    if key in DEAL_FACTS:
-        value = getattr(deal, key)
-        return (value if value is not None else "unknown") in expected
-    people = deal.stakeholders
-    if key == "missing_role":
-        return all(not deal.holders(role) for role in expected)
-    if key == "has_role":
-        return all(deal.holders(role) for role in expected)
-    if key == "unmet_role":
-        return all(
-            deal.holders(role) and not any(p.met for p in deal.holders(role)) for role in expected
-        )
-    if key == "stance_present":
-        return all(any(p.stance == stance for p in people) for stance in expected)
-    if key == "stance_absent":
-        return not any(p.stance in expected for p in people)
-    if key == "stakeholders_max":
-        return len(people) <= expected
-    if key == "stakeholders_min":
-        return len(people) >= expected
-    raise ValueError(f"unknown advice condition {key!r}")
+    return all_hold(rule.when, deal)
 
 
 def _sharpening_fact(ranked: List[AdviceRule], deal: Deal, chosen: List[AdviceRule]) -> str | None:
@@ -93,7 +74,7 @@ def _sharpening_fact(ranked: List[AdviceRule], deal: Deal, chosen: List[AdviceRu
     for rule in ranked:
         if rule in chosen or rule.priority < floor:
             continue
-        failing = [(k, v) for k, v in rule.when if not _holds(k, v, deal)]
+        failing = [(k, v) for k, v in rule.when if not holds(k, v, deal)]
         missing = [k for k, v in failing if k in DEAL_FACTS and getattr(deal, k) is None]
         if failing and len(missing) == len(failing):
             return missing[0]

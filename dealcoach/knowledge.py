@@ -13,6 +13,8 @@ Layout::
     knowledge/entities/*.yml     one file per entity type: canonical values and patterns
     knowledge/interview.yml      the deal review's questions, in the order they are asked
     knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
+    knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
+    knowledge/quiz/*.yml         quiz questions set in situations (choices are concepts)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import jsonschema
 import yaml
 
 from dealcoach import schemas
+from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS
 from dealcoach.numbers import size_band
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
@@ -112,6 +115,29 @@ class AdviceRule:
     file: str = ""
 
 
+@dataclass(frozen=True)
+class RiskFlag:
+    """A warning sign on a deal (``knowledge/risk_flags.yml``), shown in briefs and lists."""
+
+    id: str
+    when: Tuple[Tuple[str, Any], ...]
+    flag: str
+    severity: int
+    concept: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A quiz question set in a situation (``knowledge/quiz/*.yml``); choices are concepts."""
+
+    id: str
+    concept: str
+    question: str
+    choices: Tuple[str, ...]
+    answer: str
+    explanation: str
+
+
 @dataclass
 class KnowledgeBase:
     root: Path
@@ -120,6 +146,8 @@ class KnowledgeBase:
     entities: Dict[str, EntityType] = field(default_factory=dict)
     questions: List[Question] = field(default_factory=list)
     rules: Dict[str, AdviceRule] = field(default_factory=dict)
+    flags: Dict[str, RiskFlag] = field(default_factory=dict)
+    scenarios: Dict[str, Scenario] = field(default_factory=dict)
 
     def values(self, entity: str) -> List[str]:
         """The canonical ids of one entity type, in file order."""
@@ -204,10 +232,55 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _load_interview(kb, base / "interview.yml")
     for path in sorted((base / "advice").glob("*.yml")):
         _load_advice(kb, path)
+    if (base / "risk_flags.yml").is_file():
+        _load_flags(kb, base / "risk_flags.yml")
+    for path in sorted((base / "quiz").glob("*.yml")):
+        _load_scenarios(kb, path)
     _check_references(kb)
     _check_interview(kb, base / "interview.yml")
     _check_advice(kb)
+    for flag in kb.flags.values():
+        _check_when(kb, base / "risk_flags.yml", flag.id, flag.when, flag.concept)
     return kb
+
+
+def _when(raw: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in raw.items())
+
+
+def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.QUIZ)
+    for i, raw in enumerate(data["questions"]):
+        where = f"questions[{i}]"
+        if raw["id"] in kb.scenarios:
+            raise KnowledgeError(path, f"{where}.id", f"duplicate question id {raw['id']!r}")
+        for name in [raw["concept"], raw["answer"], *raw["choices"]]:
+            if name not in kb.concepts:
+                raise KnowledgeError(path, f"{where}", f"unknown concept {name!r}")
+        if raw["answer"] not in raw["choices"]:
+            raise KnowledgeError(path, f"{where}.answer", "the answer is not among the choices")
+        kb.scenarios[raw["id"]] = Scenario(
+            id=raw["id"],
+            concept=raw["concept"],
+            question=" ".join(raw["question"].split()),
+            choices=tuple(raw["choices"]),
+            answer=raw["answer"],
+            explanation=" ".join(raw["explanation"].split()),
+        )
+
+
+def _load_flags(kb: KnowledgeBase, path: Path) -> None:
+    data = _read_yaml(path, schemas.RISK_FLAGS)
+    for i, raw in enumerate(data["flags"]):
+        if raw["id"] in kb.flags:
+            raise KnowledgeError(path, f"flags[{i}].id", f"duplicate flag id {raw['id']!r}")
+        kb.flags[raw["id"]] = RiskFlag(
+            id=raw["id"],
+            when=_when(raw["when"]),
+            flag=raw["flag"],
+            severity=raw["severity"],
+            concept=raw["concept"],
+        )
 
 
 def _load_interview(kb: KnowledgeBase, path: Path) -> None:
@@ -242,32 +315,25 @@ def _load_advice(kb: KnowledgeBase, path: Path) -> None:
         )
 
 
-#: Which entity's values each kind of advice condition takes.
-_CONDITION_VALUES = {
-    "missing_role": "role",
-    "unmet_role": "role",
-    "has_role": "role",
-    "stance_present": "stance",
-    "stance_absent": "stance",
-}
-
-
 def _check_advice(kb: KnowledgeBase) -> None:
     for rule in kb.rules.values():
-        if rule.concept not in kb.concepts:
-            raise KnowledgeError(
-                rule.file, f"{rule.id}.concept", f"unknown concept {rule.concept!r}"
-            )
-        for key, values in rule.when:
-            entity = _CONDITION_VALUES.get(key, key)
-            if entity not in kb.entities:
-                continue  # numeric conditions (stakeholders_max, ...)
-            allowed = set(kb.entities[entity].values) | {"unknown"}
-            for value in values:
-                if value not in allowed:
-                    raise KnowledgeError(
-                        rule.file, f"{rule.id}.when.{key}", f"{value!r} is not a {entity} value"
-                    )
+        _check_when(kb, rule.file, rule.id, rule.when, rule.concept)
+
+
+def _check_when(kb: KnowledgeBase, file: Path | str, owner: str, when: Any, concept: str) -> None:
+    """A rule's or flag's concept exists and its conditions name real values."""
+    if concept not in kb.concepts:
+        raise KnowledgeError(file, f"{owner}.concept", f"unknown concept {concept!r}")
+    for key, values in when:
+        entity = CONDITION_VALUES.get(key, key)
+        if key in COUNT_CONDITIONS or entity not in kb.entities:
+            continue
+        allowed = set(kb.entities[entity].values) | {"unknown"}
+        for value in values:
+            if value not in allowed:
+                raise KnowledgeError(
+                    file, f"{owner}.when.{key}", f"{value!r} is not a {entity} value"
+                )
 
 
 def _check_interview(kb: KnowledgeBase, path: Path) -> None:

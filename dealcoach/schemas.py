@@ -138,6 +138,35 @@ INTERVIEW: Dict[str, Any] = {
 }
 
 _VALUES = {"type": "array", "minItems": 1, "items": _ID, "uniqueItems": True}
+_COUNT = {"type": "integer", "minimum": 0}
+
+#: Conditions on a deal (see ``dealcoach.conditions``), shared by advice and risk flags.
+WHEN: Dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        **{
+            key: _VALUES
+            for key in (
+                "sector",
+                "company_size",
+                "purchase_situation",
+                "supplier_position",
+                "buying_stage",
+                "perceived_risk",
+                "missing_role",
+                "has_role",
+                "unmet_role",
+                "nobody_met",
+                "stance_present",
+                "stance_absent",
+            )
+        },  # fmt: skip
+        "stakeholders_min": _COUNT,
+        "stakeholders_max": _COUNT,
+    },
+}
 
 ADVICE: Dict[str, Any] = {
     "type": "object",
@@ -153,30 +182,60 @@ ADVICE: Dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
-                    "when": {
-                        "type": "object",
-                        "minProperties": 1,
-                        "additionalProperties": False,
-                        "properties": {
-                            "sector": _VALUES,
-                            "company_size": _VALUES,
-                            "purchase_situation": _VALUES,
-                            "supplier_position": _VALUES,
-                            "buying_stage": _VALUES,
-                            "perceived_risk": _VALUES,
-                            "missing_role": _VALUES,
-                            "unmet_role": _VALUES,
-                            "has_role": _VALUES,
-                            "stance_present": _VALUES,
-                            "stance_absent": _VALUES,
-                            "stakeholders_max": {"type": "integer", "minimum": 0},
-                            "stakeholders_min": {"type": "integer", "minimum": 0},
-                        },
-                    },
+                    "when": WHEN,
                     "advice": _TEXT,
                     "because": _TEXT,
                     "priority": {"type": "integer", "minimum": 1, "maximum": 100},
                     "concept": _ID,
+                },
+            },
+        }
+    },
+}
+
+RISK_FLAGS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["flags"],
+    "additionalProperties": False,
+    "properties": {
+        "flags": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "when", "flag", "severity", "concept"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "when": WHEN,
+                    "flag": _TEXT,
+                    "severity": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "concept": _ID,
+                },
+            },
+        }
+    },
+}
+
+QUIZ: Dict[str, Any] = {
+    "type": "object",
+    "required": ["questions"],
+    "additionalProperties": False,
+    "properties": {
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "concept", "question", "choices", "answer", "explanation"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "concept": _ID,
+                    "question": _TEXT,
+                    "choices": {**_ID_LIST, "minItems": 2, "maxItems": 4},
+                    "answer": _ID,
+                    "explanation": _TEXT,
                 },
             },
         }

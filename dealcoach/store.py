@@ -12,6 +12,8 @@ Schema (created on first use; ``owner`` is the channel's sender id)::
     advice_log    every piece of advice given: deal_id, review_id, rule_id, rank, given_at
     fact_log      every fact change: deal_id, field, old, new, changed_at
     salespeople   owner, active_deal_id: the deal each salesperson is working on
+    quiz_runs     one row per quiz: owner, topic, question_ids (JSON), position, score
+    quiz_answers  every quiz answer: run_id, question_id, topic, correct, answered_at
 
 Every method takes the owner and only ever touches that owner's rows: one
 salesperson can neither read nor change another's deals. Writes happen in
@@ -179,6 +181,34 @@ class SQLiteDealStore:
                 pk="owner",
                 if_not_exists=True,
             )
+            self.db["quiz_runs"].create(
+                {
+                    "id": int,
+                    "owner": str,
+                    "topic": str,
+                    "question_ids": str,
+                    "position": int,
+                    "score": int,
+                    "started_at": str,
+                    "finished_at": str,
+                },
+                pk="id",
+                not_null={"owner", "question_ids"},
+                if_not_exists=True,
+            )
+            self.db["quiz_answers"].create(
+                {
+                    "id": int,
+                    "run_id": int,
+                    "question_id": str,
+                    "topic": str,
+                    "correct": int,
+                    "answered_at": str,
+                },
+                pk="id",
+                foreign_keys=[("run_id", "quiz_runs", "id")],
+                if_not_exists=True,
+            )
             self.db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS deals_owner_company "
                 "ON deals (owner, company_key)"
@@ -323,6 +353,114 @@ class SQLiteDealStore:
                     int(person.named),
                 ],
             )
+
+    def rename_deal(self, owner: str, deal_id: int, company: str) -> Deal:
+        """Give a deal a new client name; refused if the owner has a deal by that name."""
+        company = " ".join(company.split())
+        clash = self.get_deal(owner, company)
+        if clash is not None and clash.id != deal_id:
+            raise ValueError(f"you already have a deal called {clash.company}")
+        return self.apply(owner, deal_id, [Change("company", value=company)])
+
+    def delete_deal(self, owner: str, deal_id: int) -> None:
+        """Remove a deal and everything recorded about it."""
+        with self._transaction():
+            self._require(owner, deal_id)
+            for table in ("stakeholders", "reviews", "advice_log", "fact_log"):
+                self.db.execute(f"DELETE FROM {table} WHERE deal_id = ?", [deal_id])
+            self.db.execute(
+                "UPDATE salespeople SET active_deal_id = NULL WHERE owner = ? AND "
+                "active_deal_id = ?",
+                [owner, deal_id],
+            )
+            self.db.execute("DELETE FROM deals WHERE id = ? AND owner = ?", [deal_id, owner])
+
+    # --- quizzes ------------------------------------------------------------------------
+
+    def start_quiz(self, owner: str, topic: str | None, question_ids: Sequence[str]) -> int:
+        """Begin a quiz (abandoning an unfinished one); its id."""
+        with self._transaction():
+            self.db.execute(
+                "DELETE FROM quiz_runs WHERE owner = ? AND finished_at IS NULL AND id NOT IN "
+                "(SELECT run_id FROM quiz_answers)",
+                [owner],
+            )
+            self.db.execute(
+                "UPDATE quiz_runs SET finished_at = ? WHERE owner = ? AND finished_at IS NULL",
+                [_now(), owner],
+            )
+            cursor = self.db.execute(
+                "INSERT INTO quiz_runs (owner, topic, question_ids, position, score, started_at) "
+                "VALUES (?, ?, ?, 0, 0, ?)",
+                [owner, topic, json.dumps(list(question_ids)), _now()],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def current_quiz(self, owner: str) -> Dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM quiz_runs WHERE owner = ? AND finished_at IS NULL "
+                "ORDER BY id DESC LIMIT 1",
+                [owner],
+            )
+        )
+        if not rows:
+            return None
+        run = dict(rows[0])
+        run["question_ids"] = json.loads(run["question_ids"])
+        return run
+
+    def record_answer(
+        self, owner: str, run_id: int, question_id: str, topic: str, correct: bool
+    ) -> Dict[str, Any]:
+        """Store one answer and move the quiz on; the run as it is now."""
+        with self._transaction():
+            run = self.current_quiz(owner)
+            if run is None or run["id"] != run_id:
+                raise KeyError("no such quiz running for this owner")
+            now = _now()
+            self.db.execute(
+                "INSERT INTO quiz_answers (run_id, question_id, topic, correct, answered_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [run_id, question_id, topic, int(correct), now],
+            )
+            position = run["position"] + 1
+            done = position >= len(run["question_ids"])
+            self.db.execute(
+                "UPDATE quiz_runs SET position = ?, score = score + ?, finished_at = ? "
+                "WHERE id = ?",
+                [position, int(correct), now if done else None, run_id],
+            )
+        run.update(position=position, score=run["score"] + int(correct))
+        run["finished_at"] = now if done else None
+        return run
+
+    def stop_quiz(self, owner: str) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE quiz_runs SET finished_at = ? WHERE owner = ? AND finished_at IS NULL",
+                [_now(), owner],
+            )
+
+    def quiz_history(self, owner: str) -> List[Dict[str, Any]]:
+        """Finished quizzes, oldest first: topic, score, questions answered, when."""
+        return list(
+            self.db.query(
+                "SELECT r.id, r.topic, r.score, COUNT(a.id) AS answered, r.finished_at "
+                "FROM quiz_runs r JOIN quiz_answers a ON a.run_id = r.id "
+                "WHERE r.owner = ? AND r.finished_at IS NOT NULL GROUP BY r.id ORDER BY r.id",
+                [owner],
+            )
+        )
+
+    def quiz_answers(self, owner: str) -> List[Dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT a.topic, a.correct FROM quiz_answers a JOIN quiz_runs r "
+                "ON a.run_id = r.id WHERE r.owner = ? ORDER BY a.id",
+                [owner],
+            )
+        )
 
     # --- sessions, history ------------------------------------------------------------
 

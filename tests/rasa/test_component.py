@@ -86,3 +86,19 @@ def test_rules_win_over_a_name_tagged_on_a_title(storage):
     result = entities_of(component, "the CFO signs off, Petra told me", [diet_guess, real_name])
     persons = [e["value"] for e in result if e["entity"] == "person"]
     assert persons == ["Petra"]
+
+
+def test_command_intents_override_the_learned_intent():
+    from nlu_components.command_intents import CommandIntents
+
+    component = CommandIntents({"commands": {"rename_deal": r"^\W*rename\b"}})
+    message = Message.build(text="rename Globex to Globex Europe")
+    message.set("intent", {"name": "give_facts", "confidence": 0.98})
+    message.set("intent_ranking", [{"name": "give_facts", "confidence": 0.98}])
+    other = Message.build(text="they want to rename the product line")
+    other.set("intent", {"name": "give_facts", "confidence": 0.9})
+    component.process([message, other])
+    assert message.get("intent") == {"name": "rename_deal", "confidence": 1.0}
+    ranking = [(r["name"], r["confidence"]) for r in message.get("intent_ranking")]
+    assert ranking == [("rename_deal", 1.0), ("give_facts", 0.49)]
+    assert other.get("intent")["name"] == "give_facts"

@@ -1,0 +1,160 @@
+"""Learning the job: explain a concept, give an example, apply it to a deal, quizzes."""
+
+import json
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.shared import deal_store, knowledge_base, latest_turn, named_or_active_deal, owner_of
+from dealcoach import quiz
+from dealcoach.learn import apply_to_deal, concept_of, example, explain
+
+
+def _concept(tracker: Tracker) -> Optional[str]:
+    """The concept asked about now, else the one explained last (for follow-ups)."""
+    return concept_of(knowledge_base(), latest_turn(tracker).entities) or tracker.get_slot(
+        "last_concept"
+    )
+
+
+class ActionExplain(Action):
+    """'what is a buying centre?', 'how do I deal with a gatekeeper?'."""
+
+    def name(self) -> str:
+        return "action_explain"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        concept = concept_of(knowledge_base(), latest_turn(tracker).entities)
+        if concept is None:
+            dispatcher.utter_message(response="utter_which_concept")
+            return []
+        dispatcher.utter_message(text=explain(knowledge_base(), concept))
+        return [SlotSet("last_concept", concept)]
+
+
+class ActionExample(Action):
+    """'give me an example' (of what was just explained)."""
+
+    def name(self) -> str:
+        return "action_example"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        concept = _concept(tracker)
+        if concept is None:
+            dispatcher.utter_message(response="utter_which_concept")
+            return []
+        dispatcher.utter_message(text=example(knowledge_base(), concept))
+        return [SlotSet("last_concept", concept)]
+
+
+class ActionApplyConcept(Action):
+    """'what does that mean for my Acme deal?'."""
+
+    def name(self) -> str:
+        return "action_apply_concept"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        concept = _concept(tracker)
+        if concept is None:
+            dispatcher.utter_message(response="utter_which_concept")
+            return []
+        deal = named_or_active_deal(dispatcher, tracker, "apply_concept")
+        if deal is not None:
+            dispatcher.utter_message(text=apply_to_deal(knowledge_base(), concept, deal))
+        return [SlotSet("last_concept", concept)]
+
+
+class ActionStartQuiz(Action):
+    """'quiz me', 'quiz me on buying centres': five questions from the knowledge base."""
+
+    def name(self) -> str:
+        return "action_start_quiz"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        kb, store, owner = knowledge_base(), deal_store(), owner_of(tracker)
+        turn = latest_turn(tracker)
+        topic = quiz.topic_asked(kb, turn.text, turn.entities)
+        seed = len(store.quiz_history(owner)) + sum(map(ord, owner))
+        questions = quiz.draw(kb, topic, seed)
+        store.start_quiz(owner, topic, [q.id for q in questions])
+        about = f" on {topic.replace('_', ' ')}" if topic else ""
+        dispatcher.utter_message(
+            text=f"Quiz{about}: {len(questions)} questions. Tap an answer or type a, b, c or d."
+        )
+        ask_quiz_question(dispatcher, questions[0], 1, len(questions))
+        return []
+
+
+def ask_quiz_question(
+    dispatcher: CollectingDispatcher, question: "quiz.QuizQuestion", number: int, total: int
+) -> None:
+    kb = knowledge_base()
+    buttons = [
+        {
+            "title": f"{quiz.LETTERS[i]}) {quiz.choice_label(kb, choice)}",
+            "payload": "/quiz_answer" + json.dumps({"quiz_choice": choice}),
+        }
+        for i, choice in enumerate(question.choices)
+    ]
+    dispatcher.utter_message(
+        text=quiz.format_question(kb, question, number, total), buttons=buttons
+    )
+
+
+def answer_quiz(dispatcher: CollectingDispatcher, tracker: Tracker, run: Dict[str, Any]) -> None:
+    """Score one answer to the running quiz, then ask the next question or give the score."""
+    kb, store, owner, turn = knowledge_base(), deal_store(), owner_of(tracker), latest_turn(tracker)
+    ids = run["question_ids"]
+    current = quiz.question(kb, ids[run["position"]])
+    chosen = quiz.read_answer(kb, current, turn.text, turn.entities)
+    if chosen is None:
+        dispatcher.utter_message(response="utter_quiz_answer_how")
+        ask_quiz_question(dispatcher, current, run["position"] + 1, len(ids))
+        return
+    run = store.record_answer(owner, run["id"], current.id, current.topic, chosen == current.answer)
+    dispatcher.utter_message(text=quiz.format_feedback(kb, current, chosen))
+    if run["finished_at"] is None:
+        following = quiz.question(kb, ids[run["position"]])
+        ask_quiz_question(dispatcher, following, run["position"] + 1, len(ids))
+    else:
+        dispatcher.utter_message(
+            text=f"Done: {run['score']}/{len(ids)}. Saved; \"how am I doing?\" shows your progress."
+        )
+
+
+class ActionQuizProgress(Action):
+    """'how am I doing?': scores over time and the weakest topic."""
+
+    def name(self) -> str:
+        return "action_quiz_progress"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        store, owner = deal_store(), owner_of(tracker)
+        history = store.quiz_history(owner)
+        if not history:
+            dispatcher.utter_message(response="utter_no_quiz_yet")
+            return []
+        scores = ", ".join(f"{r['score']}/{r['answered']}" for r in history[-10:])
+        answers = store.quiz_answers(owner)
+        right = sum(a["correct"] for a in answers)
+        weakest = quiz.weakest_topic((a["topic"], bool(a["correct"])) for a in answers)
+        lines = [
+            f"{len(history)} quizzes, {right}/{len(answers)} answers right overall.",
+            f"Scores, oldest first: {scores}.",
+        ]
+        if weakest:
+            lines.append(f"Weakest topic: {weakest.replace('_', ' ')} (try \"quiz me on it\").")
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
