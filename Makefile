@@ -59,12 +59,14 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 
 train: $(MODEL)
 
+# The terminal conversation is named after your login, so your deals and the review
+# in progress are there again next time.
 chat: $(MODEL)
 	@mkdir -p var
 	@echo "Starting the action server (log: var/actions.log)..."
 	@$(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --conversation-id "$${USER:-me}"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

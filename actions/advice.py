@@ -5,9 +5,17 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shared import company_named, deal_store, knowledge_base, latest_turn, owner_of
+from actions.shared import (
+    company_named,
+    deal_store,
+    knowledge_base,
+    latest_turn,
+    on_slack,
+    owner_of,
+)
 from dealcoach.advice import advise, format_advice
 from dealcoach.deal import Deal
+from dealcoach.slack_blocks import advice_message
 
 
 class ActionAdvise(Action):
@@ -25,11 +33,16 @@ class ActionAdvise(Action):
                 response="utter_no_such_deal" if company else "utter_which_client"
             )
             return []
-        give_advice(dispatcher, owner, deal)
+        give_advice(dispatcher, owner, deal, on_slack(tracker))
         return []
 
 
-def give_advice(dispatcher: CollectingDispatcher, owner: str, deal: Deal) -> None:
+def give_advice(
+    dispatcher: CollectingDispatcher, owner: str, deal: Deal, slack: bool = False
+) -> None:
     report = advise(knowledge_base(), deal)
-    dispatcher.utter_message(text=format_advice(report, deal.company))
+    if slack:
+        dispatcher.utter_message(json_message=advice_message(report, deal.company))
+    else:
+        dispatcher.utter_message(text=format_advice(report, deal.company))
     deal_store().log_advice(owner, int(deal.id or 0), [a.rule_id for a in report.advice])

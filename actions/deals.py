@@ -12,11 +12,13 @@ from actions.shared import (
     knowledge_base,
     latest_turn,
     named_or_active_deal,
+    on_slack,
     owner_of,
     resolve_deal,
 )
 from dealcoach.brief import format_brief, make_brief, risk_flags
 from dealcoach.interview import interpret
+from dealcoach.slack_blocks import brief_message
 
 
 class ActionBrief(Action):
@@ -29,8 +31,13 @@ class ActionBrief(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         deal = named_or_active_deal(dispatcher, tracker, "deal_brief")
-        if deal is not None:
-            dispatcher.utter_message(text=format_brief(make_brief(knowledge_base(), deal)))
+        if deal is None:
+            return []
+        brief = make_brief(knowledge_base(), deal)
+        if on_slack(tracker):
+            dispatcher.utter_message(json_message=brief_message(brief))
+        else:
+            dispatcher.utter_message(text=format_brief(brief))
         return []
 
 

@@ -9,7 +9,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.advice import give_advice
 from actions.deals import confirm_delete
 from actions.learning import answer_quiz
-from actions.shared import ask, company_named, deal_store, knowledge_base, latest_turn, owner_of
+from actions.shared import (
+    ask,
+    company_named,
+    deal_store,
+    knowledge_base,
+    latest_turn,
+    on_slack,
+    owner_of,
+)
 from dealcoach.deal import Change
 from dealcoach.interview import Turn, step
 
@@ -41,7 +49,14 @@ class ActionStartReview(Action):
         # given before any deal was named are not lost.
         pending = tracker.get_slot("pending_entities") or []
         facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
-        take_facts(dispatcher, owner, deal.id, Turn("give_facts", facts, turn.text), quiet=True)
+        take_facts(
+            dispatcher,
+            owner,
+            deal.id,
+            Turn("give_facts", facts, turn.text),
+            quiet=True,
+            slack=on_slack(tracker),
+        )
         return [SlotSet("pending_entities", None)]
 
 
@@ -94,12 +109,17 @@ class ActionAnswer(Action):
             dispatcher.utter_message(response="utter_which_client")
             pending = (tracker.get_slot("pending_entities") or []) + facts
             return [SlotSet("pending_entities", pending)]
-        take_facts(dispatcher, owner, deal.id, turn)
+        take_facts(dispatcher, owner, deal.id, turn, slack=on_slack(tracker))
         return []
 
 
 def take_facts(
-    dispatcher: CollectingDispatcher, owner: str, deal_id: int, turn: Turn, quiet: bool = False
+    dispatcher: CollectingDispatcher,
+    owner: str,
+    deal_id: int,
+    turn: Turn,
+    quiet: bool = False,
+    slack: bool = False,
 ) -> None:
     """Apply one message to a deal, confirm it, and ask the next question or advise.
 
@@ -118,7 +138,7 @@ def take_facts(
         ask(dispatcher, result.question)
     elif result.finished:
         dispatcher.utter_message(response="utter_review_complete", company=deal.company)
-        give_advice(dispatcher, owner, deal)
+        give_advice(dispatcher, owner, deal, slack)
         store.end_review(owner, deal_id, "complete")
 
 

@@ -12,7 +12,7 @@ from dealcoach.deal import Deal
 from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
-from dealcoach.store import SQLiteDealStore
+from dealcoach.store import SQLiteDealStore, owner_id
 
 
 @lru_cache(maxsize=1)
@@ -26,8 +26,14 @@ def deal_store() -> SQLiteDealStore:
 
 
 def owner_of(tracker: Tracker) -> str:
-    """Deals belong to the channel's sender id: one salesperson, one set of deals."""
-    return str(tracker.sender_id)
+    """The salesperson: the channel and its sender id ("rest:anna", "slack:T1:U2").
+
+    The channel is part of the owner so that a sender id typed into one channel can
+    never reach deals made in another (a REST client sending "T1:U2" is not Slack's
+    user U2 of team T1).
+    """
+    channel = tracker.get_latest_input_channel() or "unknown"
+    return owner_id(channel, str(tracker.sender_id))
 
 
 def latest_turn(tracker: Tracker) -> Turn:
@@ -96,3 +102,8 @@ def named_or_active_deal(
     """``resolve_deal`` for the company the latest message names."""
     company = company_named(latest_turn(tracker))
     return resolve_deal(dispatcher, owner_of(tracker), company, intent)
+
+
+def on_slack(tracker: Tracker) -> bool:
+    """Slack gets Block Kit layouts; every other channel plain text."""
+    return tracker.get_latest_input_channel() == "slack"

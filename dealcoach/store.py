@@ -47,6 +47,11 @@ def database_path() -> Path:
     return Path(os.environ.get("DEALCOACH_DB") or DEFAULT_DB)
 
 
+def owner_id(channel: str, sender_id: str) -> str:
+    """Who owns a deal: the chat channel and the sender id it gives ("slack:T1:U2")."""
+    return f"{channel}:{sender_id}"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -18,6 +18,7 @@ from tests.conftest import MODEL, ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
 API_TOKEN = "e2e-test-token"
+SLACK_SECRET = "e2e-slack-signing-secret"
 
 
 def free_port() -> int:
@@ -56,6 +57,8 @@ class Servers:
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.tracker_db}\n"
         )
+        self.slack_api_url = ""
+        self.credentials = workdir / "credentials.yml"
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
 
@@ -73,10 +76,15 @@ class Servers:
         self._wait(f"http://127.0.0.1:{self.action_port}/health", self.actions, 120)
 
     def start_rasa(self) -> None:
+        # The project's channels, with Slack's secret and API address set for the test.
+        self.credentials.write_text(
+            (ROOT / "credentials.yml").read_text() + f'  slack_api_url: "{self.slack_api_url}"\n'
+        )
+        self.env.update(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SLACK_SECRET)
         log = open(self.workdir / "rasa.log", "ab")
         self.rasa = subprocess.Popen(
             [RASA, "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
-             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
+             "--credentials", str(self.credentials), "--interface", "127.0.0.1",
              "--port", str(self.rasa_port), "--enable-api", "--auth-token", API_TOKEN],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -129,8 +137,10 @@ class Servers:
             parts += [f"[{b['title']}]" for b in reply.get("buttons") or []]
         return "\n".join(p for p in parts if p)
 
-    def export(self, owner: Optional[str] = None) -> List[Dict[str, Any]]:
+    def export(self, sender: Optional[str] = None, channel: str = "rest") -> List[Dict[str, Any]]:
+        """Every deal, or those of one sender of a channel, as `dealcoach export` prints them."""
         script = Path(sys.executable).parent / "dealcoach"
-        args = [str(script), "export", "--format", "json"] + (["--owner", owner] if owner else [])
+        owner = ["--owner", f"{channel}:{sender}"] if sender else []
+        args = [str(script), "export", "--format", "json"] + owner
         out = subprocess.run(args, env=self.env, capture_output=True, text=True, check=True)
         return json.loads(out.stdout)

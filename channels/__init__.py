@@ -1,0 +1,1 @@
+"""Channel glue: Rasa input and output channels adapted to dealcoach."""

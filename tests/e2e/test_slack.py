@@ -1,0 +1,158 @@
+"""Slack against the running server: signed Events API requests, a fake Slack Web API."""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.servers import SLACK_SECRET
+
+
+def signed_post(servers, body: bytes, content_type: str, timestamp=None, secret=SLACK_SECRET,
+                sign=True, retry=None):  # fmt: skip
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp)}
+    if sign:
+        base = f"v0:{timestamp}:".encode() + body
+        headers["X-Slack-Signature"] = (
+            "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        )
+    if retry:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"})
+    request = urllib.request.Request(
+        f"{servers.url}/webhooks/slack/webhook", data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def event(text, user="U1", team="T1", channel="D1", event_id=None):
+    return {
+        "token": "unused",
+        "team_id": team,
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}",
+        "event_time": int(time.time()),
+        "authorizations": [{"user_id": "UBOT"}],
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "channel": channel,
+            "ts": f"{time.time():.6f}",
+        },
+    }
+
+
+def send(servers, payload, **kwargs):
+    return signed_post(servers, json.dumps(payload).encode(), "application/json", **kwargs)
+
+
+def posts_to(servers, channel, contains, timeout=30):
+    def match(post):
+        blob = json.dumps(post)
+        return post.get("channel") == channel and contains in blob
+
+    return servers.fake_slack.wait_for(match, timeout)
+
+
+def test_credentials_take_slack_secrets_from_the_environment():
+    text = (ROOT / "credentials.yml").read_text()
+    assert "slack_token: ${SLACK_BOT_TOKEN}" in text
+    assert "slack_signing_secret: ${SLACK_SIGNING_SECRET}" in text
+
+
+def test_a_signed_event_is_processed_and_answered_in_slack(servers):
+    assert send(servers, event("new deal: Nordstahl", channel="D-ok")) == 200
+    (post,) = posts_to(servers, "D-ok", "New deal: Nordstahl")[:1]
+    assert post["_auth"] == "Bearer xoxb-test-token"
+    assert [d["company"] for d in servers.export("T1:U1", channel="slack")] == ["Nordstahl"]
+    # The next question comes with buttons as a Block Kit actions block.
+    (question,) = posts_to(servers, "D-ok", "Which sector")[:1]
+    blocks = (
+        json.loads(question["blocks"])
+        if isinstance(question["blocks"], str)
+        else question["blocks"]
+    )
+    actions = [b for b in blocks if b["type"] == "actions"][0]
+    assert len(actions["elements"]) == 9  # more than Rasa's own limit of 5
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["missing signature", "wrong secret", "timestamp too old"],
+)
+def test_unsigned_or_stale_requests_are_refused_and_store_nothing(servers, how):
+    company = f"Forged{how.split()[0].title()}"
+    payload = event(f"new deal: {company}", user="U-forged", channel="D-forged")
+    kwargs = {
+        "missing signature": {"sign": False},
+        "wrong secret": {"secret": "not-the-secret"},
+        "timestamp too old": {"timestamp": int(time.time()) - 6 * 60},
+    }[how]
+    assert send(servers, payload, **kwargs) == 400
+    time.sleep(1)
+    assert servers.export("T1:U-forged", channel="slack") == []
+    assert not [p for p in servers.fake_slack.posts if p.get("channel") == "D-forged"]
+
+
+def test_a_retry_of_the_same_event_is_not_processed_twice(servers):
+    payload = event("new deal: Retryco", user="U-retry", channel="D-retry", event_id="EvRetry1")
+    assert send(servers, payload) == 200
+    assert send(servers, payload, retry=1) == 200
+    posts_to(servers, "D-retry", "New deal: Retryco")
+    time.sleep(2)
+    welcomes = posts_to(servers, "D-retry", "New deal: Retryco")
+    assert len(welcomes) == 1
+
+
+def test_brief_uses_block_kit_and_workspaces_do_not_share_deals(servers):
+    send(servers, event("new deal: Blockco", user="U7", team="T7", channel="D-blocks"))
+    posts_to(servers, "D-blocks", "New deal: Blockco")
+    send(servers, event("it's a steel company with 300 staff", user="U7", team="T7",
+                        channel="D-blocks"))  # fmt: skip
+    posts_to(servers, "D-blocks", "steel")
+    send(servers, event("brief me on Blockco", user="U7", team="T7", channel="D-blocks"))
+    (brief,) = posts_to(servers, "D-blocks", "Brief: Blockco")[:1]
+    blocks = brief["blocks"] if isinstance(brief["blocks"], list) else json.loads(brief["blocks"])
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Brief: Blockco"}}
+    fields = [f["text"] for b in blocks if b["type"] == "section" for f in b.get("fields", [])]
+    assert "*Sector*\nsteel & metals" in fields
+    assert any(b["type"] == "actions" for b in blocks)
+    assert brief["text"].startswith("Brief: Blockco")  # plain-text fallback for notifications
+    # The same user id in another workspace is another salesperson.
+    send(servers, event("brief me on Blockco", user="U7", team="T8", channel="D-other"))
+    (other,) = posts_to(servers, "D-other", "Blockco")[:1]
+    assert "no deal called Blockco" in json.dumps(other) and "steel" not in json.dumps(other)
+
+
+def test_a_button_click_is_processed_as_its_payload(servers):
+    send(servers, event("new deal: Clickco", user="U9", team="T9", channel="D-click"))
+    posts_to(servers, "D-click", "Which sector")
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T9"},
+        "user": {"id": "U9"},
+        "channel": {"id": "D-click"},
+        "message": {"ts": "1.0"},
+        "actions": [
+            {"type": "button", "value": '/give_facts{"sector": "robotics"}', "action_id": "a"}
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert signed_post(servers, body, "application/x-www-form-urlencoded") == 200
+    posts_to(servers, "D-click", "robotics")
+    (deal,) = servers.export("T9:U9", channel="slack")
+    assert deal["sector"] == "robotics"
