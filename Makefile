@@ -27,10 +27,13 @@ TRAIN_INPUTS := config.yml domain.yml \
 	$(wildcard nlu_components/*.py) \
 	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py
 
-.PHONY: help install train chat test lint format clean
+WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
+
+.PHONY: help install train chat serve web browser test lint format clean
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
+	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
 	@echo "make test     lint, unit tests, data validation, model tests"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
@@ -66,10 +69,28 @@ chat: $(MODEL)
 	@# The shell needs no channel credentials (credentials.yml wants Slack's secrets).
 	@printf '# written by make chat\n' > var/shell-credentials.yml
 	@echo "Starting the action server (log: var/actions.log)..."
-	@$(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
+	@SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --conversation-id "$${USER:-me}" \
 	  --credentials var/shell-credentials.yml
+
+# The chat page's socket.io client, from the npm registry, served by the project.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: $(WEB_DEPS)
+
+serve: $(MODEL) $(WEB_DEPS)
+	$(BIN)/dealcoach serve
+
+# Debian's Chromium for the browser test (the test drives it with Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: no chromium; run 'sudo apt-get install chromium' or the browser test skips" >&2; fi; }
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -79,8 +100,8 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL)
+test: lint $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info web/node_modules

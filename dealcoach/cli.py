@@ -1,9 +1,13 @@
-"""The ``dealcoach`` command: ``dealcoach export --format json|csv [--owner ID] [--db PATH]``.
+"""The ``dealcoach`` command.
+
+``dealcoach export --format json|csv [--owner ID] [--db PATH]``
 
 Prints every deal (or one salesperson's) with its facts and stakeholders. Values
 are the canonical ids of the entity contract, ``null`` (JSON) or empty (CSV)
 where unknown. CSV has one row per stakeholder (one row with empty stakeholder
 columns for a deal without any), roles joined by ``;``.
+
+``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
 """
 
 from __future__ import annotations
@@ -83,7 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     exporter.add_argument(
         "--db", help=f"database file (default: $DEALCOACH_DB or {database_path()})"
     )
+    commands.add_parser(
+        "serve", help="run the Rasa server, the action server and the chat page (make serve)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from dealcoach.serve import serve
+
+        return serve()
     path = args.db or database_path()
     if not SQLiteDealStore.exists(path):
         print(f"dealcoach: no deal database at {path}", file=sys.stderr)

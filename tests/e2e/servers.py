@@ -51,6 +51,7 @@ class Servers:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "SANIC_HOST": "127.0.0.1",
         }
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(

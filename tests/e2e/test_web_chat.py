@@ -1,0 +1,140 @@
+"""`make serve`'s chat page in a real browser (Debian's Chromium, driven by Playwright)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MODEL, ROOT
+from tests.e2e.servers import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"
+)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`dealcoach serve` (what `make serve` runs), on free loopback ports."""
+    work = tmp_path_factory.mktemp("serve")
+    ports = {k: str(free_port()) for k in ("RASA", "ACTION", "WEB")}
+    env = {
+        **os.environ,
+        "DEALCOACH_RASA_PORT": ports["RASA"],
+        "DEALCOACH_ACTION_PORT": ports["ACTION"],
+        "DEALCOACH_WEB_PORT": ports["WEB"],
+        "DEALCOACH_DB": str(work / "deals.db"),
+        "DEALCOACH_TRACKER_DB": str(work / "tracker.db"),
+        "DEALCOACH_MODEL": str(MODEL),
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    log = open(work / "serve.log", "ab")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dealcoach"), "serve"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    page = f"http://127.0.0.1:{ports['WEB']}/"
+    rasa = f"http://127.0.0.1:{ports['RASA']}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (work / "serve.log").read_text()[-3000:]
+        try:
+            urllib.request.urlopen(page, timeout=2)
+            urllib.request.urlopen(f"{rasa}/webhooks/rest/", timeout=2)
+            answer = urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{rasa}/webhooks/rest/webhook",
+                    data=b'{"sender": "warmup", "message": "hi"}',
+                    headers={"Content-Type": "application/json"},
+                ),
+                timeout=60,
+            ).read()
+            if b"dealcoach" in answer:
+                break
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    yield {"page": page, "rasa": rasa, "web_port": ports["WEB"], "process": process}
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=60)
+
+
+@pytest.fixture
+def browser_page(served):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def bot_said(page, text):
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('#log .bot .bubble')]"
+        ".some(b => b.textContent.includes(t))",
+        arg=text,
+    )
+
+
+def say(page, text):
+    page.fill("#message", text)
+    page.press("#message", "Enter")
+
+
+def test_chat_buttons_reload_and_escaping(served, browser_page, tmp_path):
+    page = browser_page
+    page.goto(served["page"])
+    page.wait_for_selector('#status[data-state="connected"]')
+    say(page, "hi")
+    bot_said(page, "I'm dealcoach")
+    say(page, "new deal: Webco")
+    bot_said(page, "Which sector is Webco in")
+    page.click("#log .bot .buttons button:has-text('Robotics')")
+    bot_said(page, "Noted: sector: robotics")
+    # What users type is shown as text, never run as HTML.
+    say(page, "<b>bold</b><script>window.pwned = 1</script>")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#log .user .bubble')]"
+        ".some(b => b.textContent.includes('<b>bold</b>'))"
+    )
+    assert page.locator("#log b").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+    page.wait_for_function("() => document.querySelector('#log li:last-child.bot')")
+    time.sleep(1)  # let any further bot message of this turn arrive before counting
+    page.screenshot(path=str(tmp_path / "chat.png"))
+    shown_before = page.locator("#log li").count()
+    # A reload shows the same conversation, and it goes on where it was.
+    page.reload()
+    page.wait_for_selector('#status[data-state="connected"]')
+    assert page.locator("#log li").count() == shown_before
+    bot_said(page, "Noted: sector: robotics")
+    say(page, "about 300 people")
+    bot_said(page, "300 employees")
+
+
+def test_cors_allows_the_pages_origin_only(served):
+    def allowed(origin):
+        request = urllib.request.Request(
+            f"{served['rasa']}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.headers.get("Access-Control-Allow-Origin")
+
+    own = f"http://127.0.0.1:{served['web_port']}"
+    assert allowed(own) == own
+    assert allowed("http://evil.example") in (None, "")
