@@ -116,7 +116,9 @@ def test_chat_buttons_reload_and_escaping(served, browser_page, tmp_path):
     assert page.evaluate("() => window.pwned") is None
     page.wait_for_function("() => document.querySelector('#log li:last-child.bot')")
     time.sleep(1)  # let any further bot message of this turn arrive before counting
-    page.screenshot(path=str(tmp_path / "chat.png"))
+    # DEALCOACH_SCREENSHOT=docs/chat.png refreshes the README's picture.
+    page.set_viewport_size({"width": 900, "height": 1100})
+    page.screenshot(path=os.environ.get("DEALCOACH_SCREENSHOT") or str(tmp_path / "chat.png"))
     shown_before = page.locator("#log li").count()
     # A reload shows the same conversation, and it goes on where it was.
     page.reload()
