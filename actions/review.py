@@ -63,7 +63,8 @@ class ActionStartReview(Action):
 class ActionAnswer(Action):
     """Whatever answers the bot's last question: a confirmation, a quiz answer, or facts,
     corrections, 'skip' and 'I don't know' during a review. Messages the NLU finds off
-    topic come here too: one carrying deal facts during a review is an answer."""
+    topic or takes for a quiz answer come here too: with deal facts during a review,
+    they answer the review."""
 
     def name(self) -> str:
         return "action_answer"
@@ -81,12 +82,14 @@ class ActionAnswer(Action):
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
             return []
-        if turn.intent == "quiz_answer":
+        # A message carrying deal facts during a review answers it, whatever intent the
+        # NLU guessed ("it's a hospital" read as off topic or as a quiz answer).
+        facts = [e for e in turn.entities if e.get("entity") not in ("company", "concept")]
+        answers_review = bool(facts) and store.active_deal(owner) is not None
+        if turn.intent == "quiz_answer" and not answers_review:
             dispatcher.utter_message(response="utter_no_quiz_running")
             return []
-        facts = [e for e in turn.entities if e.get("entity") not in ("company", "concept")]
-        if turn.intent == "out_of_scope" and not (facts and store.active_deal(owner)):
-            # Off topic, unless it answers the review ("it's a hospital").
+        if turn.intent == "out_of_scope" and not answers_review:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
         return self._review(dispatcher, tracker)
