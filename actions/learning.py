@@ -1,7 +1,7 @@
 """Learning the job: explain a concept, give an example, apply it to a deal, quizzes."""
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -12,64 +12,61 @@ from dealcoach import quiz
 from dealcoach.learn import apply_to_deal, concept_of, example, explain
 
 
-def _concept(tracker: Tracker) -> Optional[str]:
-    """The concept asked about now, else the one explained last (for follow-ups)."""
-    return concept_of(knowledge_base(), latest_turn(tracker).entities) or tracker.get_slot(
-        "last_concept"
-    )
+class _ConceptAnswer:
+    """Mixin for actions answering about one concept: the one asked about now or, for
+    follow-ups, the one explained last. (Not an Action itself: rasa_sdk registers
+    every Action subclass by name.)"""
 
-
-class ActionExplain(Action):
-    """'what is a buying centre?', 'how do I deal with a gatekeeper?'."""
-
-    def name(self) -> str:
-        return "action_explain"
+    follow_up = True
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         concept = concept_of(knowledge_base(), latest_turn(tracker).entities)
+        if concept is None and self.follow_up:
+            concept = tracker.get_slot("last_concept")
         if concept is None:
             dispatcher.utter_message(response="utter_which_concept")
             return []
-        dispatcher.utter_message(text=explain(knowledge_base(), concept))
+        self.answer(dispatcher, tracker, concept)
         return [SlotSet("last_concept", concept)]
 
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, concept: str) -> None:
+        raise NotImplementedError
 
-class ActionExample(Action):
+
+class ActionExplain(_ConceptAnswer, Action):
+    """'what is a buying centre?', 'how do I deal with a gatekeeper?'."""
+
+    follow_up = False
+
+    def name(self) -> str:
+        return "action_explain"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, concept: str) -> None:
+        dispatcher.utter_message(text=explain(knowledge_base(), concept))
+
+
+class ActionExample(_ConceptAnswer, Action):
     """'give me an example' (of what was just explained)."""
 
     def name(self) -> str:
         return "action_example"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        concept = _concept(tracker)
-        if concept is None:
-            dispatcher.utter_message(response="utter_which_concept")
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, concept: str) -> None:
         dispatcher.utter_message(text=example(knowledge_base(), concept))
-        return [SlotSet("last_concept", concept)]
 
 
-class ActionApplyConcept(Action):
+class ActionApplyConcept(_ConceptAnswer, Action):
     """'what does that mean for my Acme deal?'."""
 
     def name(self) -> str:
         return "action_apply_concept"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        concept = _concept(tracker)
-        if concept is None:
-            dispatcher.utter_message(response="utter_which_concept")
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, concept: str) -> None:
         deal = named_or_active_deal(dispatcher, tracker, "apply_concept")
         if deal is not None:
             dispatcher.utter_message(text=apply_to_deal(knowledge_base(), concept, deal))
-        return [SlotSet("last_concept", concept)]
 
 
 class ActionStartQuiz(Action):
