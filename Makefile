@@ -29,12 +29,13 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean
+.PHONY: help install train chat serve web browser test lint format clean eval
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
 	@echo "make test     lint, unit tests, data validation, model tests"
+	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
 	@echo "make format   reformat the code with ruff"
@@ -102,6 +103,10 @@ format: $(VENV)/.installed
 
 test: lint $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/pytest
+
+# Quality: our model against a baseline trained on the same data (results/eval.*).
+eval: $(MODEL)
+	$(BIN)/python benchmarks/nlu_eval.py
 
 clean:
 	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info web/node_modules

@@ -122,6 +122,8 @@ class RuleTable:
     size_bands: List[Tuple[str, int, int | None]] = field(default_factory=list)
     #: Real words never read as typos of a pattern word ("tracking" is not "trucking").
     known_words: List[str] = field(default_factory=list)
+    #: Cues telling companies from people (``knowledge/names.yml``).
+    name_cues: Dict[str, List[str]] = field(default_factory=dict)
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase) -> RuleTable:
@@ -154,6 +156,7 @@ class RuleTable:
             for tip in concept.for_the_salesperson:
                 words.update(_words(tip))
         table.known_words = sorted(words)
+        table.name_cues = kb.name_cues.as_dict()
         return table
 
     def learn_words(self, texts: Iterable[str]) -> None:
