@@ -20,7 +20,7 @@ from actions.shared import (
 )
 from dealcoach import quiz
 from dealcoach.deal import Change
-from dealcoach.interview import Turn, step
+from dealcoach.interview import Turn, long_message_note, step
 
 
 class ActionStartReview(Action):
@@ -141,6 +141,9 @@ def take_facts(
         dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
     elif not result.understood and not quiet:
         dispatcher.utter_message(response="utter_not_understood_in_review")
+    note = long_message_note(turn.text)
+    if note:
+        dispatcher.utter_message(text=note)
     if result.question is not None:
         ask(dispatcher, result.question)
     elif result.finished:

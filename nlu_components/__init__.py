@@ -7,6 +7,6 @@ the one place every Rasa process passes through, so the Rasa-side extensions of
 ``rasa_extensions`` are switched on here rather than in a launcher one mode might skip.
 """
 
-from rasa_extensions import action_server_unreachable
+import rasa_extensions
 
-action_server_unreachable.install()
+rasa_extensions.install_all()
