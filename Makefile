@@ -105,4 +105,4 @@ test: lint $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info web/node_modules
+	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules
