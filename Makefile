@@ -70,7 +70,8 @@ chat: $(MODEL)
 	@# The shell needs no channel credentials (credentials.yml wants Slack's secrets).
 	@printf '# written by make chat\n' > var/shell-credentials.yml
 	@echo "Starting the action server (log: var/actions.log)..."
-	@SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
+	@# umask: conversations (var/tracker.db) and logs readable by their owner only.
+	@umask 077; SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --conversation-id "$${USER:-me}" \
 	  --credentials var/shell-credentials.yml
@@ -109,4 +110,4 @@ eval: $(MODEL)
 	$(BIN)/python benchmarks/nlu_eval.py
 
 clean:
-	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info web/node_modules
+	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules

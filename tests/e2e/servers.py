@@ -14,6 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from dealcoach.cli import deal_record
+from dealcoach.store import SQLiteDealStore, owner_id
 from tests.conftest import MODEL, ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -52,6 +54,8 @@ class Servers:
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "SANIC_HOST": "127.0.0.1",
+            # Both servers' default, said explicitly: the log tests read INFO output.
+            "LOG_LEVEL": "INFO",
         }
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
@@ -68,7 +72,7 @@ class Servers:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start_actions(self) -> None:
-        log = open(self.workdir / "actions.log", "ab")
+        log = open(self.log_path("actions"), "ab")
         self.actions = subprocess.Popen(
             [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -82,7 +86,7 @@ class Servers:
             (ROOT / "credentials.yml").read_text() + f'  slack_api_url: "{self.slack_api_url}"\n'
         )
         self.env.update(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SLACK_SECRET)
-        log = open(self.workdir / "rasa.log", "ab")
+        log = open(self.log_path("rasa"), "ab")
         self.rasa = subprocess.Popen(
             [RASA, "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
              "--credentials", str(self.credentials), "--interface", "127.0.0.1",
@@ -120,9 +124,56 @@ class Servers:
     def stop_rasa(self) -> None:
         self._stop(self.rasa)
 
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def kill_actions(self) -> None:
+        """SIGKILL: the action server dies at once, whatever it was writing."""
+        self._stop(self.actions, signal.SIGKILL)
+
+    def kill_rasa(self) -> None:
+        self._stop(self.rasa, signal.SIGKILL)
+
+    def restart_actions(self) -> None:
+        """Stop (if running) and start again, on the same port, database and log."""
+        self.stop_actions()
+        self.start_actions()
+
+    def restart_rasa(self) -> None:
+        """Stop (if running) and start again, on the same port, tracker store and log."""
+        self.stop_rasa()
+        self.start_rasa()
+
     def stop(self) -> None:
         self._stop(self.rasa)
         self._stop(self.actions)
+
+    # --- logs -------------------------------------------------------------------------
+
+    def log_path(self, server: str) -> Path:
+        """``rasa`` or ``actions``: where that server's output goes (across restarts)."""
+        return self.workdir / f"{server}.log"
+
+    def log_marks(self) -> Dict[str, int]:
+        """Where both logs end now; ``logs_since`` reads what was written after."""
+        return {s: self._size(s) for s in ("rasa", "actions")}
+
+    def logs_since(self, marks: Optional[Dict[str, int]] = None) -> Dict[str, str]:
+        """Each server's log text written since ``marks`` (everything without marks)."""
+        texts = {}
+        for server in ("rasa", "actions"):
+            path = self.log_path(server)
+            if not path.exists():
+                texts[server] = ""
+                continue
+            with open(path, "rb") as log:
+                log.seek((marks or {}).get(server, 0))
+                texts[server] = log.read().decode("utf-8", "replace")
+        return texts
+
+    def _size(self, server: str) -> int:
+        path = self.log_path(server)
+        return path.stat().st_size if path.exists() else 0
 
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """One message over the REST webhook; the bot's replies."""
@@ -137,6 +188,15 @@ class Servers:
             parts.append(reply.get("text") or "")
             parts += [f"[{b['title']}]" for b in reply.get("buttons") or []]
         return "\n".join(p for p in parts if p)
+
+    def deals(self, sender: str, channel: str = "rest") -> List[Dict[str, Any]]:
+        """One sender's deals as `dealcoach export` prints them, read in this process
+        (the export's own code, without starting a program: for checks made often)."""
+        store = SQLiteDealStore(self.db)
+        try:
+            return [deal_record(d) for d in store.list_deals(owner_id(channel, sender))]
+        finally:
+            store.close()
 
     def export(self, sender: Optional[str] = None, channel: str = "rest") -> List[Dict[str, Any]]:
         """Every deal, or those of one sender of a channel, as `dealcoach export` prints them."""
