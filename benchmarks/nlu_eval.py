@@ -199,7 +199,9 @@ def confusion_png(reports: Dict[str, Report], path: Path) -> None:
         grid = [[0] * len(labels) for _ in labels]
         for gold, predicted in report.intent_pairs:
             grid[index[gold]][index.get(predicted, index[gold])] += predicted is not None
-        axis.imshow(grid, cmap="Blues")
+        # Colour by share of the row, so that small intents are as readable as big ones.
+        shares = [[count / (sum(row) or 1) for count in row] for row in grid]
+        axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
         axis.set_title(f"{name}: intent accuracy {report.intent_accuracy:.3f}")
         axis.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
         axis.set_yticks(range(len(labels)), labels, fontsize=7)
@@ -208,7 +210,7 @@ def confusion_png(reports: Dict[str, Report], path: Path) -> None:
         for i, row in enumerate(grid):
             for j, count in enumerate(row):
                 if count:
-                    colour = "white" if i == j else "darkred"
+                    colour = "white" if shares[i][j] > 0.5 else ("black" if i == j else "darkred")
                     axis.text(j, i, count, ha="center", va="center", fontsize=6, color=colour)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
