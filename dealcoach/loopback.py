@@ -58,7 +58,7 @@ def rasa_env(**extra: str) -> Dict[str, str]:
 def wait_until_answers(
     url: str, process: subprocess.Popen, timeout: float, need: str = "", where: str = ""
 ) -> None:
-    """Poll ``url`` until it answers (with the JSON key ``need``, if given).
+    """Poll ``url`` until it answers (a JSON object with the key ``need``, if given).
 
     Fails at once when the process exits, and after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -66,8 +66,12 @@ def wait_until_answers(
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}; see {where}")
         try:
-            answer = http("GET", url, timeout=5)
-            if not need or (isinstance(answer, dict) and answer.get(need)):
+            with urllib.request.urlopen(url, timeout=5) as response:
+                body = response.read()
+            if not need:
+                return
+            answer = json.loads(body or b"null")
+            if isinstance(answer, dict) and answer.get(need):
                 return
         except (urllib.error.URLError, ConnectionError, OSError, ValueError):
             pass

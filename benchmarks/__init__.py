@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (speed, benchmarks/bench.py) and `make eval` (quality)."""
