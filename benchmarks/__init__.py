@@ -1,1 +1,0 @@
-"""Benchmarks: `make bench` (speed, benchmarks/bench.py) and `make eval` (quality)."""
