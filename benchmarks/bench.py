@@ -40,7 +40,7 @@ from dealcoach.serve import ROOT
 
 MB = 1_000_000
 
-#: The speed goals of issue 6: (key, what, limit, unit).
+#: The speed goals of issue 6: (key, what, limit, unit); p50 "at most", the rest "under".
 GOALS = (
     ("p50_ratio", "p50 one at a time, ours/floor", 1.5, "x"),
     ("p95_ms", "p95 one at a time", 150, "ms"),
@@ -48,6 +48,7 @@ GOALS = (
     ("actions_rss_mb", "action server peak RSS", 200, "MB"),
     ("train_s", "make train", 300, "s"),
 )
+AT_MOST = {"p50_ratio"}
 
 
 class Timings:
@@ -237,29 +238,31 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             (work / "train").mkdir()
             result["train_s"] = round(time_training(work / "train"), 1)
     result["machine"]["load_average_end"] = machine()["load_average"]
+    seq, floor_seq = result["ours"]["one_at_a_time"], result["floor"]["one_at_a_time"]
+    result["ratio"] = {
+        "p50": round(seq["p50_ms"] / floor_seq["p50_ms"], 2),
+        "p95": round(seq["p95_ms"] / floor_seq["p95_ms"], 2),
+    }
     result["goals"] = goals(result)
     return result
 
 
 def goals(result: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Each speed goal with the measured value and whether it was met (None: not measured)."""
-    ours, floor = result["ours"], result["floor"]
-    seq, floor_seq = ours["one_at_a_time"], floor["one_at_a_time"]
+    ours = result["ours"]
     measured = {
-        "p50_ratio": round(seq["p50_ms"] / floor_seq["p50_ms"], 2),
-        "p95_ms": seq["p95_ms"],
+        "p50_ratio": result["ratio"]["p50"],
+        "p95_ms": ours["one_at_a_time"]["p95_ms"],
         "rasa_rss_mb": ours["rasa_rss_mb"],
         "actions_rss_mb": ours["actions_rss_mb"],
         "train_s": result.get("train_s"),
     }
-    result["ratio"] = {
-        "p50": measured["p50_ratio"],
-        "p95": round(seq["p95_ms"] / floor_seq["p95_ms"], 2),
-    }
     checked = []
     for key, what, limit, unit in GOALS:
         value = measured[key]
-        met: Optional[bool] = None if value is None else value <= limit
+        met: Optional[bool] = None
+        if value is not None:
+            met = value <= limit if key in AT_MOST else value < limit
         checked.append({"goal": key, "what": what, "value": value, "limit": limit,
                         "unit": unit, "met": met})  # fmt: skip
     return checked
@@ -307,7 +310,9 @@ def markdown(result: Dict[str, Any]) -> str:
     for goal in result["goals"]:
         met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
         value = "" if goal["value"] is None else f"{goal['value']} {goal['unit']}"
-        lines.append(f"| {goal['what']} | {value} | {goal['limit']} {goal['unit']} | {met} |")
+        bound = "at most" if goal["goal"] in AT_MOST else "under"
+        limit = f"{bound} {goal['limit']} {goal['unit']}"
+        lines.append(f"| {goal['what']} | {value} | {limit} | {met} |")
     lines += ["", "Slowest messages one at a time (dealcoach):", ""]
     lines += [f"- {s['ms']} ms: {s['text']}" for s in seq["slowest"]]
     return "\n".join(lines) + "\n"

@@ -74,7 +74,7 @@ def test_machine_settings_and_goals_are_recorded(bench):
     goals = {g["goal"]: g for g in result["goals"]}
     assert set(goals) == {"p50_ratio", "p95_ms", "rasa_rss_mb", "actions_rss_mb", "train_s"}
     assert goals["train_s"]["met"] is None
-    assert goals["p95_ms"]["met"] == (result["ours"]["one_at_a_time"]["p95_ms"] <= 150)
+    assert goals["p95_ms"]["met"] == (result["ours"]["one_at_a_time"]["p95_ms"] < 150)
     assert goals["rasa_rss_mb"]["value"] == result["ours"]["rasa_rss_mb"]
     assert f"{machine['cores']} cores" in report
     assert "| p50 one at a time (ms) |" in report and "| goal | measured |" in report
