@@ -29,12 +29,13 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean bench
+.PHONY: help install train chat serve web browser test lint format clean eval bench
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
 	@echo "make test     lint, unit tests, data validation, model tests"
+	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
 	@echo "make bench    latency, throughput, memory and training time (results/bench.md)"
@@ -70,7 +71,8 @@ chat: $(MODEL)
 	@# The shell needs no channel credentials (credentials.yml wants Slack's secrets).
 	@printf '# written by make chat\n' > var/shell-credentials.yml
 	@echo "Starting the action server (log: var/actions.log)..."
-	@SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
+	@# umask: conversations (var/tracker.db) and logs readable by their owner only.
+	@umask 077; SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --conversation-id "$${USER:-me}" \
 	  --credentials var/shell-credentials.yml
@@ -104,6 +106,10 @@ format: $(VENV)/.installed
 test: lint $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/pytest
 
+# Quality: our model against a baseline trained on the same data (results/eval.*).
+eval: $(MODEL)
+	$(BIN)/python benchmarks/nlu_eval.py
+
 # Speed: latency against a bare Rasa floor, throughput, memory, start and training time.
 # BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes); see --help.
 BENCH_ARGS ?=
@@ -111,4 +117,4 @@ bench: $(MODEL)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache *.egg-info web/node_modules
+	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules

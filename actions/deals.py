@@ -17,6 +17,7 @@ from actions.shared import (
     resolve_deal,
 )
 from dealcoach.brief import format_brief, make_brief, risk_flags
+from dealcoach.entity_check import clean_name
 from dealcoach.interview import interpret
 from dealcoach.slack_blocks import brief_message
 
@@ -105,8 +106,8 @@ class ActionRenameDeal(Action):
             re.IGNORECASE,
         )
         if parsed:
-            names = [parsed.group(1).strip(), parsed.group(2).strip()]
-        if len(names) != 2:
+            names = [clean_name(parsed.group(1)) or "", clean_name(parsed.group(2)) or ""]
+        if len(names) != 2 or not all(names):
             dispatcher.utter_message(response="utter_rename_how")
             return []
         old, new = names
@@ -118,7 +119,7 @@ class ActionRenameDeal(Action):
         except ValueError as error:
             dispatcher.utter_message(text=f"I can't rename it: {error}.")
             return []
-        dispatcher.utter_message(text=f"Renamed {deal.company} to {' '.join(new.split())}.")
+        dispatcher.utter_message(text=f"Renamed {deal.company} to {new}.")
         return []
 
 

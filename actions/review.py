@@ -18,8 +18,9 @@ from actions.shared import (
     on_slack,
     owner_of,
 )
+from dealcoach import quiz
 from dealcoach.deal import Change
-from dealcoach.interview import Turn, step
+from dealcoach.interview import Turn, long_message_note, step
 
 
 class ActionStartReview(Action):
@@ -87,7 +88,10 @@ class ActionAnswer(Action):
         facts = [e for e in turn.entities if e.get("entity") not in ("company", "concept")]
         answers_review = bool(facts) and store.active_deal(owner) is not None
         if turn.intent == "quiz_answer" and not answers_review:
-            dispatcher.utter_message(response="utter_no_quiz_running")
+            shaped = quiz.looks_like_answer(turn.text)
+            dispatcher.utter_message(
+                response="utter_no_quiz_running" if shaped else "utter_ask_rephrase"
+            )
             return []
         if turn.intent == "out_of_scope" and not answers_review:
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -137,6 +141,9 @@ def take_facts(
         dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
     elif not result.understood and not quiet:
         dispatcher.utter_message(response="utter_not_understood_in_review")
+    note = long_message_note(turn.text)
+    if note:
+        dispatcher.utter_message(text=note)
     if result.question is not None:
         ask(dispatcher, result.question)
     elif result.finished:

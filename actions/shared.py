@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from dealcoach.deal import Deal
+from dealcoach.entity_check import checked_entities
 from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
@@ -47,10 +48,11 @@ def owner_of(tracker: Tracker) -> str:
 
 
 def latest_turn(tracker: Tracker) -> Turn:
+    """The latest message, its entities checked: only values the deal model can hold."""
     message = tracker.latest_message or {}
     return Turn(
         intent=(message.get("intent") or {}).get("name") or "",
-        entities=list(message.get("entities") or []),
+        entities=checked_entities(knowledge_base(), message.get("entities") or []),
         text=message.get("text") or "",
     )
 

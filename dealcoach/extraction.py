@@ -122,6 +122,8 @@ class RuleTable:
     size_bands: List[Tuple[str, int, int | None]] = field(default_factory=list)
     #: Real words never read as typos of a pattern word ("tracking" is not "trucking").
     known_words: List[str] = field(default_factory=list)
+    #: Cues telling companies from people (``knowledge/names.yml``).
+    name_cues: Dict[str, List[str]] = field(default_factory=dict)
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase) -> RuleTable:
@@ -154,6 +156,7 @@ class RuleTable:
             for tip in concept.for_the_salesperson:
                 words.update(_words(tip))
         table.known_words = sorted(words)
+        table.name_cues = kb.name_cues.as_dict()
         return table
 
     def learn_words(self, texts: Iterable[str]) -> None:
@@ -256,7 +259,7 @@ class EntityExtractor:
         if counts:
             # A number beats a word: "family business, ~80 employees" is medium.
             entities = [e for e in entities if e.entity != "company_size" or e.source == "count"]
-        entities = [_mark_negation(doc, e) for e in entities]
+        entities = [_mark_negation(doc, e) for e in entities if not _inside_a_title(e, entities)]
         entities += self._roles_from_titles(entities)
         concept_ids = {(s, e): self.nlp.vocab.strings[m] for m, s, e in self._concepts(doc)}
         for span in filter_spans([doc[s:e] for s, e in concept_ids]):
@@ -274,7 +277,8 @@ class EntityExtractor:
         return [
             Entity("role", self.table.title_roles[e.value], e.start, e.end, e.text, "title")
             for e in entities
-            if e.entity == "job_title" and e.value in self.table.title_roles
+            # "not the cfo" says nothing about who decides
+            if e.entity == "job_title" and e.value in self.table.title_roles and not e.negated
         ]
 
     def _correct_spelling(self, doc: Doc) -> None:
@@ -310,6 +314,16 @@ def _mark_negation(doc: Doc, entity: Entity) -> Entity:
         if token.norm_ in NEGATIONS:
             return Entity(**{**entity.as_dict(), "negated": True})
     return entity
+
+
+#: Facts a job title overrides where their words overlap ("the new project manager").
+_TITLE_OVERRIDES = ("purchase_situation", "buying_stage")
+
+
+def _inside_a_title(entity: Entity, entities: List[Entity]) -> bool:
+    return entity.entity in _TITLE_OVERRIDES and any(
+        t.entity == "job_title" and entity.start < t.end and t.start < entity.end for t in entities
+    )
 
 
 def ruler_groups(labels: Iterable[str]) -> List[set]:

@@ -20,7 +20,9 @@ How facts about people are read:
 
 from __future__ import annotations
 
+import bisect
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence
@@ -30,6 +32,8 @@ from dealcoach.knowledge import KnowledgeBase, Question
 from dealcoach.numbers import parse_count
 
 PERSON_FACTS = ("role", "stance", "met", "job_title")
+#: The NLU reads this many characters of a message (rasa_extensions/long_messages.py).
+READ_CHARACTERS = 2000
 #: At most this many characters between a name and its title ("Petra Lang, CFO").
 NAME_TITLE_GAP = 12
 _PERSON_FIELDS = ("title", "roles", "add_roles", "remove_roles", "stance", "rename", "met")
@@ -100,6 +104,16 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
     elif question is not None and deal.status != "open":
         changes.append(Change("status", value="open"))
     return Step(changes=changes, noted=outcome.noted, question=question, finished=finished)
+
+
+def long_message_note(text: str) -> str | None:
+    """What to tell the salesperson when only the start of their message was read."""
+    if len(text) <= READ_CHARACTERS:
+        return None
+    return (
+        f"That was a long message: I read its first {READ_CHARACTERS:,} characters. "
+        "Send me the rest in another message."
+    )
 
 
 # --- what to ask next -----------------------------------------------------------------
@@ -383,7 +397,15 @@ def _nearest(
 
 
 def _clause_of(text: str, position: int) -> int:
-    return len(_CLAUSE_BREAK.findall(text[:position]))
+    """The number of the clause ``position`` is in (clause breaks before it)."""
+    return bisect.bisect_right(_clause_break_ends(text), position)
+
+
+@functools.lru_cache(maxsize=4)
+def _clause_break_ends(text: str) -> List[int]:
+    # Found once per message: counting breaks again for every fact and every person
+    # made a long message (20,000 characters) take minutes.
+    return [match.end() for match in _CLAUSE_BREAK.finditer(text)]
 
 
 def _person_change(

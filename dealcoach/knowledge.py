@@ -15,6 +15,7 @@ Layout::
     knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
     knowledge/quiz/*.yml         quiz questions set in situations (choices are concepts)
+    knowledge/names.yml          cues that tell a client company from a person
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import yaml
 
 from dealcoach import schemas
 from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS
+from dealcoach.names import NameCues
 from dealcoach.numbers import size_band
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
@@ -148,6 +150,7 @@ class KnowledgeBase:
     rules: Dict[str, AdviceRule] = field(default_factory=dict)
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
+    name_cues: NameCues = field(default_factory=NameCues)
 
     def values(self, entity: str) -> List[str]:
         """The canonical ids of one entity type, in file order."""
@@ -236,6 +239,8 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _load_flags(kb, base / "risk_flags.yml")
     for path in sorted((base / "quiz").glob("*.yml")):
         _load_scenarios(kb, path)
+    if (base / "names.yml").is_file():
+        kb.name_cues = NameCues.from_dict(_read_yaml(base / "names.yml", schemas.NAMES))
     _check_references(kb)
     _check_interview(kb, base / "interview.yml")
     _check_advice(kb)

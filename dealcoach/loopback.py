@@ -146,7 +146,7 @@ class LoopbackServers:
         self.spawned_at["actions"] = time.monotonic()
         self.actions = spawn(
             [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
-            ROOT, self.env, self.workdir / "actions.log",
+            ROOT, self.env, self.log_path("actions"),
         )  # fmt: skip
         self._wait(f"http://127.0.0.1:{self.action_port}/health", self.actions, 120)
         self.ready_after["actions"] = time.monotonic() - self.spawned_at["actions"]
@@ -161,7 +161,7 @@ class LoopbackServers:
         if self.api_token:
             command += ["--enable-api", "--auth-token", self.api_token]
         self.spawned_at["rasa"] = time.monotonic()
-        self.rasa = spawn(command, ROOT, self.env, self.workdir / "rasa.log")
+        self.rasa = spawn(command, ROOT, self.env, self.log_path("rasa"))
         if self.api_token:
             self._wait(f"{self.url}/status?token={self.api_token}", self.rasa, 300, "model_id")
         else:
@@ -179,9 +179,33 @@ class LoopbackServers:
     def stop_rasa(self) -> None:
         self._stop(self.rasa)
 
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def kill_actions(self) -> None:
+        """SIGKILL: the action server dies at once, whatever it was writing."""
+        self._stop(self.actions, signal.SIGKILL)
+
+    def kill_rasa(self) -> None:
+        self._stop(self.rasa, signal.SIGKILL)
+
+    def restart_actions(self) -> None:
+        """Stop (if running) and start again, on the same port, database and log."""
+        self.stop_actions()
+        self.start_actions()
+
+    def restart_rasa(self) -> None:
+        """Stop (if running) and start again, on the same port, tracker store and log."""
+        self.stop_rasa()
+        self.start_rasa()
+
     def stop(self) -> None:
         self._stop(self.rasa)
         self._stop(self.actions)
+
+    def log_path(self, server: str) -> Path:
+        """``rasa`` or ``actions``: where that server's output goes (across restarts)."""
+        return self.workdir / f"{server}.log"
 
     def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """One message over the REST webhook; the bot's replies."""

@@ -34,6 +34,16 @@ _TOPIC_WORDS = {
 }
 
 
+_LETTER_ANSWER = re.compile(
+    r"(?:(?:option|answer|it'?s|i think|pretty sure it'?s|maybe)\s*:?\s*)?\(?([a-d])\)?"
+    r"[\s?.!,]*(?:final answer)?[\s?.!]*"
+)
+_ORDINAL_ANSWER = re.compile(
+    r"(?:(?:option|answer|it'?s|i think|maybe)\s*:?\s*)?(?:the\s+)?"
+    r"(?:first|second|third|fourth|[1-4])(?:\s+one)?[\s?.!]*"
+)
+
+
 @dataclass(frozen=True)
 class QuizQuestion:
     id: str  # "scenario:<id>" or "define:<concept id>"
@@ -133,11 +143,7 @@ def read_answer(
         if entity.get("entity") == "quiz_choice" and entity.get("value") in q.choices:
             return str(entity["value"])
     lowered = text.lower().strip()
-    letter = re.fullmatch(
-        r"(?:(?:option|answer|it'?s|i think|pretty sure it'?s|maybe)\s*:?\s*)?\(?([a-d])\)?"
-        r"[\s?.!,]*(?:final answer)?[\s?.!]*",
-        lowered,
-    )
+    letter = _LETTER_ANSWER.fullmatch(lowered)
     if letter and LETTERS.index(letter.group(1)) < len(q.choices):
         return q.choices[LETTERS.index(letter.group(1))]
     for word, index in _ORDINALS.items():
@@ -151,6 +157,16 @@ def read_answer(
         if any(n in lowered for n in (concept.name.lower(), *concept.aliases)):
             return choice
     return None
+
+
+def looks_like_answer(text: str) -> bool:
+    """Whether a message is shaped like a quiz answer ("b", "option c", "the second one").
+
+    Outside a quiz such a message is told that no quiz is running; anything else the
+    NLU happens to take for an answer ("<b>bold</b>", an emoji) was simply not understood.
+    """
+    lowered = text.lower().strip()
+    return bool(_LETTER_ANSWER.fullmatch(lowered) or _ORDINAL_ANSWER.fullmatch(lowered))
 
 
 def format_question(kb: KnowledgeBase, q: QuizQuestion, number: int, total: int) -> str:

@@ -241,3 +241,17 @@ QUIZ: Dict[str, Any] = {
         }
     },
 }
+
+
+_PHRASES = {"type": "array", "items": _TEXT, "uniqueItems": True}
+NAMES: Dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "legal_forms": _PHRASES,
+        "group_words": _PHRASES,
+        "company_before": _PHRASES,
+        "company_after": _PHRASES,
+        "person_after": _PHRASES,
+    },
+}

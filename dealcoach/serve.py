@@ -146,6 +146,9 @@ def serve() -> int:
     if not SOCKET_IO_CLIENT.is_file():
         print("dealcoach: web/node_modules missing (run `make serve`)", file=sys.stderr)
         return 1
+    # Everything the servers create (conversations in the tracker store, logs, the
+    # config with its paths) is readable by its owner only, like the deal store.
+    os.umask(0o077)
     files = write_config(conf, ROOT / "var")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     actions = subprocess.Popen(

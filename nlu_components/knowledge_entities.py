@@ -8,8 +8,9 @@ time, writes it into the model's own storage, and adds the table's hash to its
 fingerprint, so any change to a pattern retrains it and the model is self-contained.
 
 It runs after DIET. DIET finds the names (``company``, ``person``); the rules
-find the canonical values. Where DIET tags a person or company over text that the
-rules read as a job title or role ("the CFO"), the rules win.
+find the canonical values. Then ``dealcoach.names`` settles each name's kind and
+extent from its neighbours (a title beside a person, a legal form or a deal word
+beside a company) and drops "names" that are really facts ("the CFO").
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dealcoach.extraction import EntityExtractor, RuleTable
 from dealcoach.knowledge import load_knowledge
+from dealcoach.names import NAME_TYPES, NameCues, NameResolver
 
 TABLE_FILE = "rule_table.json"
-_NAME_ENTITIES = ("company", "person")
-_RULES_OVER_NAMES = ("job_title", "role")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -61,7 +61,11 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
+        self._use(table)
+
+    def _use(self, table: RuleTable | None) -> None:
         self._extractor = EntityExtractor(table) if table else None
+        self._names = NameResolver(NameCues.from_dict(table.name_cues if table else {}))
 
     @classmethod
     def create(
@@ -79,7 +83,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         table.learn_words(m.get(TEXT) or "" for m in training_data.training_examples)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / TABLE_FILE).write_text(table.to_json(), encoding="utf-8")
-        self._extractor = EntityExtractor(table)
+        self._use(table)
         return self._resource
 
     @classmethod
@@ -101,12 +105,13 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT) or ""
             found = [self._as_rasa_entity(e) for e in self._extractor.extract(text)]
-            kept = [
-                e
-                for e in message.get(ENTITIES, [])
-                if not (e.get("entity") in _NAME_ENTITIES and _overlaps_any(e, found))
-            ]
-            message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
+            entities = message.get(ENTITIES, [])
+            names = [e for e in entities if e.get("entity") in NAME_TYPES]
+            others = [e for e in entities if e.get("entity") not in NAME_TYPES]
+            names = self._names.resolve(text, names, found)
+            message.set(
+                ENTITIES, others + names + self.add_extractor_name(found), add_to_output=True
+            )
         return messages
 
     @staticmethod
@@ -123,11 +128,3 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         if entity.negated:
             found["negated"] = True
         return found
-
-
-def _overlaps_any(entity: Dict[str, Any], rule_entities: List[Dict[str, Any]]) -> bool:
-    start, end = entity.get("start", -1), entity.get("end", -1)
-    return any(
-        r["entity"] in _RULES_OVER_NAMES and start < r["end"] and r["start"] < end
-        for r in rule_entities
-    )

@@ -131,3 +131,17 @@ def test_negated_fact(extractor):
         e for e in extractor.extract("it's not a new purchase") if e.entity == "purchase_situation"
     ]
     assert situation.value == "new_task" and situation.negated
+
+
+def test_a_negated_title_implies_no_role(extractor):
+    found = {(e.entity, e.value) for e in extractor.extract("Milos is the controller, not the cfo")}
+    assert ("role", "decider") not in found
+    assert ("job_title", "cfo") in found
+
+
+def test_a_job_title_overrides_a_purchase_situation_in_its_words(extractor):
+    found = {(e.entity, e.value) for e in extractor.extract("Chiamaka is the new project manager")}
+    assert found == {("job_title", "project_manager")}
+    assert ("purchase_situation", "new_task") in {
+        (e.entity, e.value) for e in extractor.extract("it's a new project for them")
+    }

@@ -86,6 +86,18 @@ def test_answers_read_as_letters_ordinals_buttons_and_names(kb):
     assert quiz.read_answer(kb, q, "no clue, what's for lunch", []) is None
 
 
+@pytest.mark.parametrize("text", ["b", "Option C", "(a)", "i think d!", "the second one", "3"])
+def test_quiz_answer_shapes_are_recognised(text):
+    assert quiz.looks_like_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "<b>bold</b> text", "\U0001f680\U0001f525", "2,000", "b2b sales is hard"]
+)
+def test_other_messages_do_not_look_like_quiz_answers(text):
+    assert not quiz.looks_like_answer(text)
+
+
 def test_quiz_scores_are_stored_per_user(kb, tmp_path):
     store = SQLiteDealStore(tmp_path / "d.db")
     questions = quiz.draw(kb, "buying_centre", seed=1)

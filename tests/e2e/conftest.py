@@ -1,8 +1,17 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import MODEL
+from tests.conftest import MODEL, ROOT
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.servers import Servers
+from tests.e2e.servers import Servers, free_port
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +30,66 @@ def servers(tmp_path_factory):
     finally:
         running.stop()
         slack.stop()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """`dealcoach serve` (what `make serve` runs), on free loopback ports, with its defaults
+    otherwise (no API token, INFO logs); shared by the browser and safe-defaults tests."""
+    work = tmp_path_factory.mktemp("serve")
+    ports = {k: str(free_port()) for k in ("RASA", "ACTION", "WEB")}
+    env = {
+        **os.environ,
+        "DEALCOACH_RASA_PORT": ports["RASA"],
+        "DEALCOACH_ACTION_PORT": ports["ACTION"],
+        "DEALCOACH_WEB_PORT": ports["WEB"],
+        "DEALCOACH_DB": str(work / "deals.db"),
+        "DEALCOACH_TRACKER_DB": str(work / "tracker.db"),
+        "DEALCOACH_MODEL": str(MODEL),
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    log = open(work / "serve.log", "ab")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dealcoach"), "serve"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    page = f"http://127.0.0.1:{ports['WEB']}/"
+    rasa = f"http://127.0.0.1:{ports['RASA']}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (work / "serve.log").read_text()[-3000:]
+        try:
+            urllib.request.urlopen(page, timeout=2)
+            urllib.request.urlopen(f"{rasa}/webhooks/rest/", timeout=2)
+            answer = urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{rasa}/webhooks/rest/webhook",
+                    data=b'{"sender": "warmup", "message": "hi"}',
+                    headers={"Content-Type": "application/json"},
+                ),
+                timeout=60,
+            ).read()
+            if b"dealcoach" in answer:
+                break
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    yield {
+        "page": page,
+        "rasa": rasa,
+        "ports": {name: int(port) for name, port in ports.items()},
+        "web_port": ports["WEB"],
+        "process": process,
+        "work": work,
+    }
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=60)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The robustness figures (inputs tried, faults survived, load) after the results."""
+    from tests.e2e.checks import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("dealcoach robustness figures")
+        for name, text in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {text}")

@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 
 def payload(**entities):
     return "/give_facts" + json.dumps(entities)
@@ -97,16 +95,3 @@ def test_facts_before_a_deal_is_named_are_kept(servers):
     assert "Which client" in servers.say(me, "the CFO makes the final call")
     servers.say(me, "new deal: Hooli")
     assert people(deal_of(servers, me, "Hooli"))["CFO"]["roles"] == ["decider"]
-
-
-@pytest.mark.slow
-def test_a_restarted_rasa_server_continues_the_conversation(servers):
-    me = "rep-gus"
-    servers.say(me, "new deal: Initech")
-    servers.say(me, "it's a bank")
-    servers.stop_rasa()
-    servers.start_rasa()
-    reply = servers.say(me, "around 300 people")
-    assert "300 employees" in reply
-    deal = deal_of(servers, me, "Initech")
-    assert (deal["sector"], deal["employees"]) == ("banking_finance", 300)

@@ -2,9 +2,6 @@
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -12,58 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODEL, ROOT
-from tests.e2e.servers import free_port
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"
 )
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """`dealcoach serve` (what `make serve` runs), on free loopback ports."""
-    work = tmp_path_factory.mktemp("serve")
-    ports = {k: str(free_port()) for k in ("RASA", "ACTION", "WEB")}
-    env = {
-        **os.environ,
-        "DEALCOACH_RASA_PORT": ports["RASA"],
-        "DEALCOACH_ACTION_PORT": ports["ACTION"],
-        "DEALCOACH_WEB_PORT": ports["WEB"],
-        "DEALCOACH_DB": str(work / "deals.db"),
-        "DEALCOACH_TRACKER_DB": str(work / "tracker.db"),
-        "DEALCOACH_MODEL": str(MODEL),
-    }
-    env.pop("SLACK_BOT_TOKEN", None)
-    log = open(work / "serve.log", "ab")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dealcoach"), "serve"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    page = f"http://127.0.0.1:{ports['WEB']}/"
-    rasa = f"http://127.0.0.1:{ports['RASA']}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (work / "serve.log").read_text()[-3000:]
-        try:
-            urllib.request.urlopen(page, timeout=2)
-            urllib.request.urlopen(f"{rasa}/webhooks/rest/", timeout=2)
-            answer = urllib.request.urlopen(
-                urllib.request.Request(
-                    f"{rasa}/webhooks/rest/webhook",
-                    data=b'{"sender": "warmup", "message": "hi"}',
-                    headers={"Content-Type": "application/json"},
-                ),
-                timeout=60,
-            ).read()
-            if b"dealcoach" in answer:
-                break
-        except (urllib.error.URLError, OSError):
-            time.sleep(1)
-    yield {"page": page, "rasa": rasa, "web_port": ports["WEB"], "process": process}
-    os.killpg(process.pid, signal.SIGINT)
-    process.wait(timeout=60)
 
 
 @pytest.fixture
