@@ -113,11 +113,11 @@ class LoopbackServers:
     """
 
     def __init__(
-        self, workdir: Path, model: Path | str = DEFAULT_MODEL, api_token: Optional[str] = None
+        self, workdir: Path, model: Path | str = DEFAULT_MODEL, api_token: str | None = None
     ) -> None:
         self.workdir = Path(workdir)
         self.model = Path(model)
-        self.api_token = api_token
+        self.api_token: str | None = api_token
         self.db = self.workdir / "deals.db"
         self.tracker_db = self.workdir / "tracker.db"
         self.action_port = free_port()
