@@ -29,7 +29,7 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval
+.PHONY: help install train chat serve web browser test lint format clean eval bench
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
@@ -38,6 +38,7 @@ help:
 	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
+	@echo "make bench    latency, throughput, memory and training time (results/bench.md)"
 	@echo "make format   reformat the code with ruff"
 	@echo "make clean    remove .venv, models and local databases"
 
@@ -108,6 +109,12 @@ test: lint $(MODEL) $(WEB_DEPS) browser
 # Quality: our model against a baseline trained on the same data (results/eval.*).
 eval: $(MODEL)
 	$(BIN)/python benchmarks/nlu_eval.py
+
+# Speed: latency against a bare Rasa floor, throughput, memory, start and training time.
+# BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes); see --help.
+BENCH_ARGS ?=
+bench: $(MODEL)
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules

@@ -2,6 +2,7 @@
 action-server process (not per request), and the translation from tracker to core."""
 
 import json
+import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -24,6 +25,15 @@ def knowledge_base() -> KnowledgeBase:
 @lru_cache(maxsize=1)
 def deal_store() -> SQLiteDealStore:
     return SQLiteDealStore()
+
+
+def load_at_start() -> None:
+    """Load the knowledge base and open the deal store now (the server is starting)."""
+    kb, store = knowledge_base(), deal_store()
+    logging.getLogger(__name__).info(
+        "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
+        len(kb.concepts), len(kb.rules), store.path,
+    )  # fmt: skip
 
 
 def owner_of(tracker: Tracker) -> str:

@@ -1,0 +1,352 @@
+"""``make bench``: how fast dealcoach answers, how much memory it takes, how long it trains.
+
+Starts the action server and the Rasa server on loopback (``dealcoach.loopback``) and
+a floor beside them, a bare Rasa assistant (``benchmarks.floor``), then over the REST
+webhook:
+
+1. sends ``--messages`` messages of deal-review conversations one at a time, each
+   message to our server and then the same text to the floor, so both are measured
+   under the same load of the machine; every conversation has its own sender id;
+2. runs ``--concurrency`` conversations at once on our server for
+   ``--concurrent-messages`` messages (latency and messages per second);
+3. reads each server's peak memory (VmHWM, with its child processes);
+4. times ``rasa train`` of the project into a temporary folder, from an empty
+   training cache, as ``make train`` after a fresh clone (``--skip-train``: not).
+
+Writes ``bench.json`` and ``bench.md`` into ``--out`` (``results/``).
+Run: ``make bench`` or ``.venv/bin/python -m benchmarks.bench --help``.
+The smoke test (``tests/benchmarks``) runs it with tiny numbers and ``--quick-floor``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from benchmarks.conversations import conversation, conversations
+from benchmarks.floor import Floor
+from benchmarks.measure import git_commit, latency_summary, machine, peak_rss_bytes
+from dealcoach.loopback import DEFAULT_MODEL, RASA, LoopbackServers, rasa_env
+from dealcoach.serve import ROOT
+
+MB = 1_000_000
+
+#: The speed goals of issue 6: (key, what, limit, unit); p50 "at most", the rest "under".
+GOALS = (
+    ("p50_ratio", "p50 one at a time, ours/floor", 1.5, "x"),
+    ("p95_ms", "p95 one at a time", 150, "ms"),
+    ("rasa_rss_mb", "Rasa server peak RSS", 1500, "MB"),
+    ("actions_rss_mb", "action server peak RSS", 200, "MB"),
+    ("train_s", "make train", 300, "s"),
+)
+AT_MOST = {"p50_ratio"}
+
+
+class Timings:
+    """Latencies of one server, with the failures and the slowest messages."""
+
+    def __init__(self) -> None:
+        self.seconds: List[float] = []
+        self.errors: List[str] = []
+        self.silent = 0  # messages the bot answered with nothing
+        self.slowest: List[tuple] = []
+        self._lock = threading.Lock()
+
+    def timed(self, send: Callable[[str, str], list], sender: str, text: str) -> None:
+        started = time.perf_counter()
+        try:
+            replies = send(sender, text)
+        except Exception as error:  # noqa: BLE001 (a failed message is a result too)
+            with self._lock:
+                self.errors.append(f"{text!r}: {error}")
+            return
+        took = time.perf_counter() - started
+        with self._lock:
+            self.seconds.append(took)
+            self.silent += not replies
+            self.slowest = sorted(self.slowest + [(took, text)], reverse=True)[:5]
+
+    def summary(self) -> Dict[str, Any]:
+        return {
+            **latency_summary(self.seconds),
+            "errors": len(self.errors),
+            "first_errors": self.errors[:3],
+            "no_reply": self.silent,
+            "slowest": [{"ms": round(s * 1000, 1), "text": t} for s, t in self.slowest],
+        }
+
+
+def first_reply_after(
+    send: Callable[[str, str], list], spawned_at: float, text: str, need_text: bool = True
+) -> float:
+    """Seconds from a server's spawn to its first answer over the webhook.
+
+    ``need_text``: the answer must hold a message (a quickly trained floor may say nothing).
+    """
+    if not send("bench-first", text) and need_text:
+        raise RuntimeError(f"no reply to {text!r}")
+    return time.monotonic() - spawned_at
+
+
+def warm_up(targets: Sequence[Callable[[str, str], list]], count: int) -> None:
+    """The first few messages of a fresh server are slower (graphs built on first use)."""
+    _, messages = conversation(0)
+    for text in messages[:count]:
+        for send in targets:
+            send("bench-warmup", text)
+
+
+def one_at_a_time(ours: Timings, floor: Timings, ours_send: Callable, floor_send: Callable,
+                  count: int) -> None:  # fmt: skip
+    sent = 0
+    for index, _, messages in conversations():
+        for text in messages:
+            if sent == count:
+                return
+            sender = f"bench-seq-{index}"
+            ours.timed(ours_send, sender, text)
+            floor.timed(floor_send, sender, text)
+            sent += 1
+
+
+def at_once(send: Callable, conversations_at_once: int, count: int) -> Dict[str, Any]:
+    """``conversations_at_once`` senders, each running conversation after conversation,
+    until ``count`` messages were sent; latencies and messages per second."""
+    timings, lock = Timings(), threading.Lock()
+    numbers, budget = itertools.count(10_000), [count]
+
+    def take_one() -> bool:
+        with lock:
+            if budget[0] == 0:
+                return False
+            budget[0] -= 1
+            return True
+
+    def sender_loop() -> None:
+        while True:
+            with lock:
+                index = next(numbers)
+            _, messages = conversation(index)
+            for text in messages:
+                if not take_one():
+                    return
+                timings.timed(send, f"bench-many-{index}", text)
+
+    threads = [threading.Thread(target=sender_loop) for _ in range(conversations_at_once)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        **timings.summary(),
+        "conversations_at_once": conversations_at_once,
+        "seconds": round(wall, 1),
+        "messages_per_s": round(len(timings.seconds) / wall, 2),
+    }
+
+
+def time_training(folder: Path) -> float:
+    """Seconds ``rasa train`` of the project takes, as ``make train`` runs it, into
+    ``folder`` with an empty training cache (nothing reused from earlier trainings)."""
+    env = rasa_env(RASA_CACHE_DIRECTORY=str(folder / "cache"))
+    started = time.monotonic()
+    with open(folder / "train.log", "ab") as log:
+        subprocess.run(
+            [RASA, "train", "--fixed-model-name", "bench", "--out", str(folder / "models"),
+             "--quiet"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
+        )  # fmt: skip
+    return time.monotonic() - started
+
+
+def _mb(value: int) -> float:
+    return round(value / MB, 1)
+
+
+def run(args: argparse.Namespace) -> Dict[str, Any]:
+    result: Dict[str, Any] = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(ROOT),
+        "machine": machine(),
+        "settings": {
+            "messages": args.messages,
+            "concurrency": args.concurrency,
+            "concurrent_messages": args.concurrent_messages,
+            "warmup_messages": args.warmup,
+            "train_timed": not args.skip_train,
+            "floor_config": "quick (smoke test)" if args.quick_floor else "rasa init",
+        },
+    }
+    with tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
+        work = Path(tmp)
+        (work / "ours").mkdir()
+        floor = Floor(work / "floor")
+        print("Training the floor (rasa init's assistant)...", flush=True)
+        floor_train_s = floor.train(quick=args.quick_floor)
+        ours = LoopbackServers(work / "ours", model=args.model)
+        ours_timings, floor_timings = Timings(), Timings()
+        try:
+            print("Starting the action server and the Rasa server...", flush=True)
+            ours.start_actions()
+            ours.start_rasa()
+            ours_first = first_reply_after(ours.send, ours.spawned_at["rasa"], "my deals")
+            floor.start()
+            floor_first = first_reply_after(
+                floor.send, floor.spawned_at, "hello", need_text=not args.quick_floor
+            )
+            warm_up([ours.send, floor.send], args.warmup)
+            print(f"{args.messages} messages one at a time (ours, then the floor)...", flush=True)
+            one_at_a_time(ours_timings, floor_timings, ours.send, floor.send, args.messages)
+            floor_rss = peak_rss_bytes(floor.process.pid)
+            floor.stop()
+            print(f"{args.concurrency} conversations at once...", flush=True)
+            many = at_once(ours.send, args.concurrency, args.concurrent_messages)
+            rasa_rss = peak_rss_bytes(ours.rasa.pid)
+            actions_rss = peak_rss_bytes(ours.actions.pid)
+        finally:
+            ours.stop()
+            floor.stop()
+        result["ours"] = {
+            "one_at_a_time": ours_timings.summary(),
+            "at_once": many,
+            "rasa_rss_mb": _mb(rasa_rss),
+            "actions_rss_mb": _mb(actions_rss),
+            "rasa_start_s": round(ours.ready_after["rasa"], 1),
+            "rasa_first_reply_s": round(ours_first, 1),
+            "actions_start_s": round(ours.ready_after["actions"], 1),
+        }
+        result["floor"] = {
+            "one_at_a_time": floor_timings.summary(),
+            "rasa_rss_mb": _mb(floor_rss),
+            "rasa_start_s": round(floor.ready_after, 1),
+            "rasa_first_reply_s": round(floor_first, 1),
+            "train_s": round(floor_train_s, 1),
+        }
+        if not args.skip_train:
+            print("Timing make train (rasa train from an empty cache)...", flush=True)
+            (work / "train").mkdir()
+            result["train_s"] = round(time_training(work / "train"), 1)
+    result["machine"]["load_average_end"] = machine()["load_average"]
+    seq, floor_seq = result["ours"]["one_at_a_time"], result["floor"]["one_at_a_time"]
+    result["ratio"] = {
+        "p50": round(seq["p50_ms"] / floor_seq["p50_ms"], 2),
+        "p95": round(seq["p95_ms"] / floor_seq["p95_ms"], 2),
+    }
+    result["goals"] = goals(result)
+    return result
+
+
+def goals(result: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Each speed goal with the measured value and whether it was met (None: not measured)."""
+    ours = result["ours"]
+    measured = {
+        "p50_ratio": result["ratio"]["p50"],
+        "p95_ms": ours["one_at_a_time"]["p95_ms"],
+        "rasa_rss_mb": ours["rasa_rss_mb"],
+        "actions_rss_mb": ours["actions_rss_mb"],
+        "train_s": result.get("train_s"),
+    }
+    checked = []
+    for key, what, limit, unit in GOALS:
+        value = measured[key]
+        met: Optional[bool] = None
+        if value is not None:
+            met = value <= limit if key in AT_MOST else value < limit
+        checked.append({"goal": key, "what": what, "value": value, "limit": limit,
+                        "unit": unit, "met": met})  # fmt: skip
+    return checked
+
+
+def markdown(result: Dict[str, Any]) -> str:
+    m, ours, floor = result["machine"], result["ours"], result["floor"]
+    seq, many, fseq = ours["one_at_a_time"], ours["at_once"], floor["one_at_a_time"]
+    ratio = result["ratio"]
+    n = many["conversations_at_once"]
+    train = result.get("train_s")
+    rows = [
+        ("messages one at a time", seq["messages"], fseq["messages"], ""),
+        ("p50 one at a time (ms)", seq["p50_ms"], fseq["p50_ms"], ratio["p50"]),
+        ("p95 one at a time (ms)", seq["p95_ms"], fseq["p95_ms"], ratio["p95"]),
+        ("p99 one at a time (ms)", seq["p99_ms"], fseq["p99_ms"], ""),
+        (f"p50 / p95 / p99, {n} conversations at once (ms)",
+         f"{many['p50_ms']} / {many['p95_ms']} / {many['p99_ms']}", "", ""),
+        (f"throughput, {n} at once (messages/s)", many["messages_per_s"], "", ""),
+        ("peak RSS, Rasa server (MB)", ours["rasa_rss_mb"], floor["rasa_rss_mb"], ""),
+        ("peak RSS, action server (MB)", ours["actions_rss_mb"], "", ""),
+        ("Rasa server: start until it answers / first reply (s)",
+         f"{ours['rasa_start_s']} / {ours['rasa_first_reply_s']}",
+         f"{floor['rasa_start_s']} / {floor['rasa_first_reply_s']}", ""),
+        ("action server: start until it answers (s)", ours["actions_start_s"], "", ""),
+        ("training (s)", "not timed" if train is None else train, floor["train_s"], ""),
+        ("errors / messages without reply", f"{seq['errors'] + many['errors']} / "
+         f"{seq['no_reply'] + many['no_reply']}", f"{fseq['errors']} / {fseq['no_reply']}", ""),
+    ]  # fmt: skip
+    lines = [
+        f"# make bench, {result['when']} (commit {result['commit']})",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory, "
+        f"load average {' '.join(map(str, m['load_average']))} at the start and "
+        f"{' '.join(map(str, m['load_average_end']))} at the end; Python {m['python']}, "
+        f"Rasa {m['rasa']}, rasa-sdk {m['rasa_sdk']}.",
+        "",
+        "| | dealcoach | floor (rasa init) | dealcoach/floor |",
+        "|---|---|---|---|",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+        "| goal | measured | limit | met |",
+        "|---|---|---|---|",
+    ]
+    for goal in result["goals"]:
+        met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
+        value = "" if goal["value"] is None else f"{goal['value']} {goal['unit']}"
+        bound = "at most" if goal["goal"] in AT_MOST else "under"
+        limit = f"{bound} {goal['limit']} {goal['unit']}"
+        lines.append(f"| {goal['what']} | {value} | {limit} | {met} |")
+    lines += ["", "Slowest messages one at a time (dealcoach):", ""]
+    lines += [f"- {s['ms']} ms: {s['text']}" for s in seq["slowest"]]
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=300, help="sent one at a time")
+    parser.add_argument("--concurrency", type=int, default=8, help="conversations at once")
+    parser.add_argument("--concurrent-messages", type=int, default=300,
+                        help="messages sent by the conversations at once, in all")  # fmt: skip
+    parser.add_argument("--warmup", type=int, default=5, help="messages not counted, per server")
+    parser.add_argument("--skip-train", action="store_true", help="do not time make train")
+    parser.add_argument("--quick-floor", action="store_true",
+                        help="a floor without TensorFlow, quick to train (smoke test)")  # fmt: skip
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    if not args.model.is_file():
+        print(f"bench: no trained model at {args.model} (run `make train`)", file=sys.stderr)
+        return 1
+    result = run(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    report = markdown(result)
+    (args.out / "bench.md").write_text(report)
+    print(report)
+    print(f"Written: {args.out / 'bench.json'}, {args.out / 'bench.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
