@@ -1,15 +1,19 @@
-"""`make eval`: our NLU against Rasa's default pipeline, on the held-out test set.
+"""`make eval`: our understanding on text it was never tuned on, and whole reviews.
 
-Both parsers are scored by ``dealcoach.evaluation`` on ``tests/nlu/holdout.yml``
-(never trained on): intents, and entities at the level of canonical values.
+Scores our model (``dealcoach.evaluation``) on every blind block of
+``tests/nlu/blind/`` (written by people who saw only the README's entity contract)
+and on the development set ``tests/nlu/dev.yml``: intents, and entities at the level
+of canonical values. Plays every scripted review of the blind blocks over REST
+against the real servers and compares the stored deal with the expected one
+(``dealcoach.scripted_reviews``).
 
 The baseline is what a team would otherwise run: the ``config.yml`` that
 ``rasa init`` writes (read from the installed Rasa, so it is exactly theirs),
-trained on the same examples as our model. Our training files only mark the
-names (company, person); the knowledge entities come from rules. So that the
-baseline can learn them at all, its copy of the training data also marks every
-knowledge entity our knowledge base finds in it, with the canonical value as a
-synonym: the annotation a team would have written by hand.
+trained on the same examples as our model and scored on the newest blind block. Our
+training files only mark the names (company, person); the knowledge entities come
+from rules. So that the baseline can learn them at all, its copy of the training
+data also marks every knowledge entity our knowledge base finds in it, with the
+canonical value as a synonym: the annotation a team would have written by hand.
 
 Outputs in ``results/``: eval.json, eval.md and eval_confusion.png.
 """
