@@ -59,8 +59,9 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return {
             # None: the package default (knowledge/ of this checkout, or DEALCOACH_KNOWLEDGE).
             "knowledge_dir": None,
-            # None: annotated/ of this checkout. False: rules only, no learned models.
-            "facts_data": None,
+            # A folder or file of annotated messages (None: annotated/ of this checkout)
+            # for the learned models; False, the default for now: rules only.
+            "facts_data": False,
             "learned": {},
             "reading": {},
         }
