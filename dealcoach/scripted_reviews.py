@@ -22,19 +22,11 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import yaml
 
-from dealcoach.deal import name_key
+from dealcoach.deal import DEAL_FACTS, name_key
 from dealcoach.knowledge import KnowledgeBase
 
-#: Deal-level facts a scripted review can expect, in the export's terms.
-DEAL_FACT_KEYS = (
-    "sector",
-    "company_size",
-    "employees",
-    "purchase_situation",
-    "supplier_position",
-    "buying_stage",
-    "perceived_risk",
-)
+#: Deal-level facts a scripted review can expect: the deal's own.
+DEAL_FACT_KEYS = DEAL_FACTS
 #: A review stops after this many messages, whatever the coach still asks.
 MAX_MESSAGES = 45
 DONT_KNOW = "i don't know"
