@@ -38,6 +38,8 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
+from dealcoach.knowledge import KnowledgeBase
+
 log = logging.getLogger(__name__)
 
 #: The annotated messages of this checkout (``annotated/*.yml``).
@@ -499,6 +501,16 @@ def annotated_from_dict(raw: Dict[str, Any]) -> Annotated:
         ]
     intent = str(raw["intent"]) if raw.get("intent") else None
     return Annotated(text, intent, facts, names, people, context)
+
+
+def fact_labels(kb: KnowledgeBase) -> List[str]:
+    """What the facts model classifies: every value of the message-level fact types."""
+    return [f"{t}={v}" for t in MESSAGE_FACT_TYPES for v in kb.values(t)]
+
+
+def mention_labels(kb: KnowledgeBase) -> List[str]:
+    """What the mention model says of one person: roles, stances, met or not."""
+    return [f"{t}={v}" for t in MENTION_FACT_TYPES for v in kb.values(t)]
 
 
 def facts_data_files(path: Path | str | None = None) -> List[Path]:

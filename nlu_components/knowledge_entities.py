@@ -39,7 +39,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dealcoach import learned
 from dealcoach.extraction import EntityExtractor, RuleTable
-from dealcoach.knowledge import KnowledgeBase, load_knowledge
+from dealcoach.knowledge import load_knowledge
 from dealcoach.learned import Annotated, LearnedReader, Settings, facts_data_files
 from dealcoach.names import NAME_TYPES, NameCues, NameResolver
 from dealcoach.understanding import MessageReader, ReadingPolicy
@@ -132,8 +132,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             if examples:
                 labels = {
                     "intent": sorted({e.intent for e in examples if e.intent}),
-                    "facts": message_labels(kb),
-                    "mention": mention_labels(kb),
+                    "facts": learned.fact_labels(kb),
+                    "mention": learned.mention_labels(kb),
                 }
                 settings = Settings.from_dict(self._config.get("learned") or {})
                 reader = LearnedReader.train(examples, labels, directory / LEARNED_DIR, settings)
@@ -169,16 +169,6 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
             message.set(CANDIDATES, reading.candidates, add_to_output=True)
         return messages
-
-
-def message_labels(kb: KnowledgeBase) -> List[str]:
-    """What the message model classifies: every value of the message-level fact types."""
-    return [f"{t}={v}" for t in learned.MESSAGE_FACT_TYPES for v in kb.values(t)]
-
-
-def mention_labels(kb: KnowledgeBase) -> List[str]:
-    """What the mention model says of one person: roles, stances, met or not."""
-    return [f"{t}={v}" for t in learned.MENTION_FACT_TYPES for v in kb.values(t)]
 
 
 def _rasa_examples(training_data: TrainingData, rules: EntityExtractor) -> List[Annotated]:

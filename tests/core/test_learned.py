@@ -98,3 +98,12 @@ def test_trained_models_are_saved_and_read_back(reader):
     text = "the CFO signs, Jan runs the tender"
     (cfo, jan) = loaded.read_mentions(text, [Mention(4, 7), Mention(15, 18)])
     assert set(cfo) == set(jan) == set(labels["mention"])
+
+
+def test_labels_come_from_the_knowledge_base(kb):
+    from dealcoach.learned import fact_labels, mention_labels
+
+    facts = fact_labels(kb)
+    assert "buying_stage=negotiation" in facts and "sector=logistics" in facts
+    assert len(facts) == sum(len(kb.values(t)) for t in {f.split("=")[0] for f in facts})
+    assert set(mention_labels(kb)) >= {"role=decider", "stance=champion", "met=not_met"}
