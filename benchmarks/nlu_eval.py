@@ -44,7 +44,8 @@ from dealcoach.evaluation import (  # noqa: E402
 from dealcoach.extraction import KNOWLEDGE_ENTITIES, EntityExtractor  # noqa: E402
 from dealcoach.knowledge import load_knowledge  # noqa: E402
 
-HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
+BLIND = ROOT / "tests" / "nlu" / "blind"
+DEV = ROOT / "tests" / "nlu" / "dev.yml"
 OUR_MODEL = ROOT / "models" / "dealcoach.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
 OTHER_FACTS = tuple(
@@ -217,45 +218,163 @@ def confusion_png(reports: Dict[str, Report], path: Path) -> None:
     plt.close(figure)
 
 
+def test_sets(names: Sequence[str] | None) -> List[Path]:
+    """The message sets to score: the blind blocks, newest first, then the development set."""
+    if names:
+        return [Path(n) for n in names]
+    return sorted(BLIND.glob("*/messages.yml"), reverse=True) + [DEV]
+
+
+def block_label(path: Path) -> str:
+    return str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path)
+
+
+def sample(examples: List[Example], limit: int) -> List[Example]:
+    return examples[:: max(1, len(examples) // limit)][:limit] if limit else examples
+
+
+def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, Any]:
+    """Every scripted review over REST against the real servers; scores per file."""
+    from dealcoach.loopback import LoopbackServers
+    from dealcoach.scripted_reviews import load_reviews, run_reviews
+
+    kb = load_knowledge(ROOT / "knowledge")
+    results: Dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="dealcoach-eval-") as workdir:
+        servers = LoopbackServers(Path(workdir), model)
+        servers.start_actions()
+        servers.start_rasa()
+        try:
+            for path in paths:
+                reviews = load_reviews(path)[: limit or None]
+
+                def stored(sender: str, company: str) -> Dict[str, Any] | None:
+                    deals = servers.export(sender)
+                    return deals[0] if len(deals) == 1 else _named(deals, company)
+
+                report = run_reviews(
+                    kb, reviews, lambda s: lambda t: servers.send(s, t), stored, client_question()
+                )
+                results[block_label(path)] = {
+                    **report.summary(),
+                    "per_review": [s.as_dict() for s in report.scored],
+                    "conversations": {
+                        p.review.id: [f"{who}> {text}" for who, text in p.messages]
+                        for p in report.played
+                    },
+                }
+        finally:
+            servers.stop()
+    return results
+
+
+def client_question() -> str:
+    """How the bot asks which client a review is about (domain.yml), up to its first '?'."""
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    text = domain["responses"]["utter_which_client"][0]["text"]
+    return text.split("?")[0]
+
+
+def _named(deals: List[Dict[str, Any]], company: str) -> Dict[str, Any] | None:
+    from dealcoach.deal import name_key
+
+    return next((d for d in deals if name_key(d["company"]) == name_key(company)), None)
+
+
+def sets_markdown(sets: Dict[str, Report], reviews: Dict[str, Any]) -> str:
+    """Our scores on every set: the groups, then F1 per entity type; reviews after."""
+    names = list(sets)
+    lines = ["| measure | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines.append("| messages | " + " | ".join(str(sets[n].examples) for n in names) + " |")
+    lines.append(
+        "| intent macro-F1 | " + " | ".join(f"{sets[n].intent_macro_f1:.3f}" for n in names) + " |"
+    )
+    for label, types in ENTITY_GROUPS:
+        row = " | ".join(f"{sets[n].combined(types).f1:.3f}" for n in names)
+        lines.append(f"| {label} F1 | {row} |")
+    for name in EVALUATED_ENTITIES:
+        cells = []
+        for n in names:
+            s = sets[n].entities.get(name)
+            cells.append(f"{s.f1:.3f} ({s.tp + s.fn})" if s else "-")
+        lines.append(f"| {name} F1 (support) | " + " | ".join(cells) + " |")
+    if reviews:
+        lines += [
+            "",
+            "Whole reviews (scripted, over REST):",
+            "",
+            "| reviews | facts stored right | extra people | extra roles | "
+            "question 3 times in a row | yes/no checks |",
+            "|---|---|---|---|---|---|",
+        ]
+        for path, r in reviews.items():
+            lines.append(
+                f"| {path} ({r['reviews']}) | {r['right']} of {r['facts']} "
+                f"({100 * r['share_right']:.1f}%) | {r['extra_people']} | {r['extra_roles']} | "
+                f"{r['reviews_with_a_question_3_times_in_a_row']} reviews | {r['checks']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def run(args: argparse.Namespace) -> Dict[str, Any]:
-    examples: List[Example] = load_examples(args.testset)
-    if args.limit:
-        examples = examples[:: max(1, len(examples) // args.limit)][: args.limit]
-    ours = evaluate(model_parser(args.model), examples, EVALUATED_ENTITIES)
-    with tempfile.TemporaryDirectory(prefix="dealcoach-baseline-") as workdir:
-        model, seconds = train_baseline(Path(workdir), args.baseline_epochs)
-        baseline = evaluate(model_parser(model), examples, EVALUATED_ENTITIES)
     import rasa
 
-    meta = {
-        "testset": str(Path(args.testset).resolve().relative_to(ROOT)),
-        "examples": len(examples),
+    args.out.mkdir(parents=True, exist_ok=True)
+    ours_parse = model_parser(args.model)
+    sets = {block_label(p): sample(load_examples(p), args.limit) for p in test_sets(args.testset)}
+    ours = {label: evaluate(ours_parse, examples, EVALUATED_ENTITIES) for label, examples in sets.items()}
+    review_files = [Path(p) for p in args.reviews] if args.reviews else sorted(
+        BLIND.glob("*/reviews.yml"), reverse=True
+    )
+    reviews = play_reviews(args.model, review_files, args.review_limit) if review_files else {}
+    headline = next(iter(sets))
+    meta: Dict[str, Any] = {
+        "sets": {label: len(examples) for label, examples in sets.items()},
+        "headline": headline,
         "rasa": rasa.__version__,
         "python": platform.python_version(),
         "cores": os.cpu_count(),
-        "baseline_epochs": args.baseline_epochs or "rasa default (100)",
-        "baseline_train_seconds": round(seconds, 1),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    results = {"meta": meta, "dealcoach": scores(ours), "baseline": scores(baseline)}
+    results: Dict[str, Any] = {
+        "meta": meta,
+        "dealcoach": {label: scores(report) for label, report in ours.items()},
+        "reviews": reviews,
+    }
+    table = sets_markdown(ours, reviews)
+    if not args.no_baseline:
+        with tempfile.TemporaryDirectory(prefix="dealcoach-baseline-") as workdir:
+            model, seconds = train_baseline(Path(workdir), args.baseline_epochs)
+            baseline = evaluate(model_parser(model), sets[headline], EVALUATED_ENTITIES)
+        meta.update(
+            examples=len(sets[headline]),
+            testset=headline,
+            baseline_epochs=args.baseline_epochs or "rasa default (100)",
+            baseline_train_seconds=round(seconds, 1),
+        )
+        results["baseline"] = scores(baseline)
+        table += "\nAgainst the baseline, on " + headline + ":\n\n"
+        table += markdown(ours[headline], baseline, meta)
+        confusion_png(
+            {"dealcoach": ours[headline], "baseline": baseline}, args.out / "eval_confusion.png"
+        )
     (args.out / "eval.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    table = markdown(ours, baseline, meta)
     (args.out / "eval.md").write_text(table, encoding="utf-8")
-    confusion_png({"dealcoach": ours, "baseline": baseline}, args.out / "eval_confusion.png")
     print(table)
-    print(f"Errors of dealcoach ({len(ours.errors)}):")
-    for error in ours.errors:
-        print("  " + json.dumps(error, ensure_ascii=False))
-    print(f"\nWritten: {args.out}/eval.json, eval.md, eval_confusion.png")
+    print(f"\nWritten: {args.out}/eval.json, eval.md" + ("" if args.no_baseline else ", eval_confusion.png"))
     return results
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=OUR_MODEL)
-    parser.add_argument("--testset", type=Path, default=HOLDOUT)
+    parser.add_argument("--testset", action="append", help="a message set (repeatable)")
+    parser.add_argument("--reviews", action="append", help="a scripted-review file (repeatable)")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
-    parser.add_argument("--limit", type=int, default=0, help="score a sample of N messages")
+    parser.add_argument("--limit", type=int, default=0, help="score a sample of N messages per set")
+    parser.add_argument("--review-limit", type=int, default=0, help="play the first N reviews")
+    parser.add_argument("--no-baseline", action="store_true", help="skip Rasa's default pipeline")
     parser.add_argument(
         "--baseline-epochs", type=int, default=None, help="fewer epochs (smoke runs only)"
     )

@@ -1,20 +1,31 @@
-"""Rasa NLU component: entities from the knowledge base's rules, stored in the model.
+"""Rasa NLU component: the knowledge base's rules and dealcoach's learned models, stored
+in the Rasa model.
 
 Why not ``SpacyNLP`` with a model path: in Rasa 3.6 that path is resolved against
 the working directory at load time, is not packed into the model archive, and the
 training cache keys it by name only, so edited patterns silently do not retrain.
-This component instead compiles ``knowledge/`` into a ``RuleTable`` at training
-time, writes it into the model's own storage, and adds the table's hash to its
-fingerprint, so any change to a pattern retrains it and the model is self-contained.
+This component instead, at training time:
 
-It runs after DIET. DIET finds the names (``company``, ``person``); the rules
-find the canonical values. Then ``dealcoach.names`` settles each name's kind and
-extent from its neighbours (a title beside a person, a legal form or a deal word
-beside a company) and drops "names" that are really facts ("the CFO").
+* compiles ``knowledge/`` into a ``RuleTable`` (the patterns, as plain data);
+* trains the learned models of ``dealcoach.learned`` (spaCy, from scratch) on the
+  annotated messages of ``data/facts/`` and on the names and rule-read facts of
+  Rasa's own training examples;
+
+writes both into the model's own storage, and fingerprints the rules, the annotated
+data, the training code and the settings, so that a change to any retrains it and
+the model is self-contained. ``dealcoach.understanding`` combines what the rules and
+the models read (the policy and its thresholds are documented there; ``reading`` in
+``config.yml`` sets them). The message's entities replace whatever came before
+(DIET only classifies intents), and the best untaken guesses go out as
+``fact_candidates`` for the interview.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
+from pathlib import Path
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,30 +33,50 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from dealcoach import learned
 from dealcoach.extraction import EntityExtractor, RuleTable
-from dealcoach.knowledge import load_knowledge
+from dealcoach.knowledge import KnowledgeBase, load_knowledge
+from dealcoach.learned import Annotated, LearnedReader, Settings, facts_data_files
 from dealcoach.names import NAME_TYPES, NameCues, NameResolver
+from dealcoach.understanding import MessageReader, ReadingPolicy
 
 TABLE_FILE = "rule_table.json"
+LABELS_FILE = "labels.json"
+LEARNED_DIR = "learned"
+CANDIDATES = "fact_candidates"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds knowledge-base entities (canonical ids) to every parsed message."""
+    """Adds the contract's entities (canonical ids, names) to every parsed message."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # None: the package default (knowledge/ of this checkout, or DEALCOACH_KNOWLEDGE).
-        return {"knowledge_dir": None}
+        return {
+            # None: the package default (knowledge/ of this checkout, or DEALCOACH_KNOWLEDGE).
+            "knowledge_dir": None,
+            # None: data/facts/ of this checkout. False: rules only, no learned models.
+            "facts_data": None,
+            "learned": {},
+            "reading": {},
+        }
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
-        # Retrain whenever the compiled rules change, whatever else stayed the same.
-        return cls._compile(config).fingerprint()
+        # Retrain whenever the rules, the annotated data or the training code change.
+        config = {**cls.get_default_config(), **config}
+        digest = hashlib.sha256(cls._compile(config).fingerprint().encode())
+        if config.get("facts_data") is not False:
+            for path in facts_data_files(config.get("facts_data")):
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+            digest.update(inspect.getsource(learned).encode())
+            digest.update(json.dumps(config.get("learned") or {}, sort_keys=True).encode())
+        return digest.hexdigest()
 
     @staticmethod
     def _compile(config: Dict[str, Any]) -> RuleTable:
@@ -57,15 +88,24 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         table: RuleTable | None = None,
+        reader: LearnedReader | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._use(table)
+        self._use(table, reader)
 
-    def _use(self, table: RuleTable | None) -> None:
-        self._extractor = EntityExtractor(table) if table else None
-        self._names = NameResolver(NameCues.from_dict(table.name_cues if table else {}))
+    def _use(self, table: RuleTable | None, reader: LearnedReader | None) -> None:
+        self._reader = (
+            MessageReader(
+                EntityExtractor(table),
+                reader,
+                NameResolver(NameCues.from_dict(table.name_cues)),
+                ReadingPolicy.from_dict(self._config.get("reading") or {}),
+            )
+            if table
+            else None
+        )
 
     @classmethod
     def create(
@@ -78,12 +118,25 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        table = self._compile(self._config)
+        kb = load_knowledge(self._config.get("knowledge_dir"))
+        table = RuleTable.from_knowledge(kb)
         # Words salespeople really type are never "corrected" into pattern words.
         table.learn_words(m.get(TEXT) or "" for m in training_data.training_examples)
+        reader, examples = None, []
+        if self._config.get("facts_data") is not False:
+            examples = learned.load_annotated(facts_data_files(self._config.get("facts_data")))
+            examples += _rasa_examples(training_data, EntityExtractor(table))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / TABLE_FILE).write_text(table.to_json(), encoding="utf-8")
-        self._use(table)
+            if examples:
+                labels = {
+                    "intent": sorted({e.intent for e in examples if e.intent}),
+                    "facts": message_labels(kb),
+                    "mention": mention_labels(kb),
+                }
+                settings = Settings.from_dict(self._config.get("learned") or {})
+                reader = LearnedReader.train(examples, labels, directory / LEARNED_DIR, settings)
+        self._use(table, reader)
         return self._resource
 
     @classmethod
@@ -97,34 +150,53 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> KnowledgeEntityExtractor:
         with model_storage.read_from(resource) as directory:
             table = RuleTable.from_json((directory / TABLE_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, table)
+            stored = Path(directory) / LEARNED_DIR
+            reader = LearnedReader.from_disk(stored) if stored.exists() else None
+        return cls(config, model_storage, resource, table, reader)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._extractor is None:
+        if self._reader is None:
             raise RuntimeError("KnowledgeEntityExtractor used before training")
         for message in messages:
             text = message.get(TEXT) or ""
-            found = [self._as_rasa_entity(e) for e in self._extractor.extract(text)]
-            entities = message.get(ENTITIES, [])
-            names = [e for e in entities if e.get("entity") in NAME_TYPES]
-            others = [e for e in entities if e.get("entity") not in NAME_TYPES]
-            names = self._names.resolve(text, names, found)
+            before = message.get(ENTITIES, [])
+            names = [e for e in before if e.get("entity") in NAME_TYPES]
+            others = [e for e in before if e.get("entity") not in NAME_TYPES]
+            reading = self._reader.read(text, names)
             message.set(
-                ENTITIES, others + names + self.add_extractor_name(found), add_to_output=True
+                ENTITIES, others + self.add_extractor_name(reading.entities), add_to_output=True
             )
+            message.set(CANDIDATES, reading.candidates, add_to_output=True)
         return messages
 
-    @staticmethod
-    def _as_rasa_entity(entity: Any) -> Dict[str, Any]:
-        found = {
-            "entity": entity.entity,
-            "value": entity.value,
-            "start": entity.start,
-            "end": entity.end,
-            "confidence_entity": 1.0,
-            "text": entity.text,
-            "source": entity.source,
-        }
-        if entity.negated:
-            found["negated"] = True
-        return found
+
+def message_labels(kb: KnowledgeBase) -> List[str]:
+    """What the message model classifies: every value of the message-level fact types."""
+    return [f"{t}={v}" for t in learned.MESSAGE_FACT_TYPES for v in kb.values(t)]
+
+
+def mention_labels(kb: KnowledgeBase) -> List[str]:
+    """What the mention model says of one person: roles, stances, met or not."""
+    return [f"{t}={v}" for t in learned.MENTION_FACT_TYPES for v in kb.values(t)]
+
+
+def _rasa_examples(training_data: TrainingData, rules: EntityExtractor) -> List[Annotated]:
+    """Rasa's training examples for the learned models: their annotated names, and the
+    facts the rules read in them (every intent, so the models also learn where no
+    deal fact is said)."""
+    examples = []
+    for message in training_data.training_examples:
+        text = message.get(TEXT) or ""
+        if not text or not message.get(INTENT):
+            continue
+        names = [
+            (e["start"], e["end"], e["entity"])
+            for e in message.get(ENTITIES) or []
+            if e.get("entity") in NAME_TYPES
+        ]
+        facts: Dict[str, List[str]] = {}
+        for entity in rules.extract(text):
+            if entity.entity in learned.MESSAGE_FACT_TYPES and not entity.negated:
+                facts.setdefault(entity.entity, []).append(entity.value)
+        examples.append(Annotated(text, str(message.get(INTENT)), facts, names))
+    return examples

@@ -1,0 +1,237 @@
+"""One message in, the entities of the contract out: rules and learned models combined.
+
+``MessageReader.read(text)`` runs the knowledge base's rules
+(``dealcoach.extraction``), the learned models (``dealcoach.learned``) and the name
+cues (``dealcoach.names``), and combines them by this policy (thresholds in
+``ReadingPolicy``, set in ``config.yml``):
+
+1. **Rules first.** A fact a pattern found stands, with its span and negation: the
+   patterns are the precise, reviewed phrases of ``knowledge/entities/``.
+2. **Learned facts fill the gaps.** For each message-level fact type the rules left
+   empty (buying stage, purchase situation, perceived risk, sector, size, supplier
+   position), the learned model's best value is taken when its probability reaches
+   ``accept``. Where rules and the model disagree on the client's sector, a model
+   sure of its answer (``override``) while giving the rule's value almost nothing
+   (``veto``) wins: "they ship containers for retailers" is logistics.
+3. **Roles, stance and met belong to a person.** Each person named and each job
+   title is a *mention*; the mention model scores what the message says about each.
+   A value scored at least ``accept`` for a mention is that mention's, placed on the
+   mention's span so that the interview gives it to that person. A role a pattern
+   found goes to the mention the model finds likeliest to hold it (at least
+   ``attach``), else stays where it was found. A value the rules deny for that
+   person ("not the decider") is never added back.
+4. **Roles with nobody named** ("whoever signs the PO") come from the message model,
+   only when the message mentions no one.
+5. **Candidates.** The best learned value of each fact type that was not taken, with
+   its probability (at least ``candidate``), is passed on as ``fact_candidates``:
+   the interview reads them in the light of the question it just asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Sequence, Tuple
+
+from dealcoach.extraction import Entity, EntityExtractor
+from dealcoach.learned import LearnedReader, Mention
+from dealcoach.names import NameResolver
+
+#: Fact types that hold one value per deal (the best learned value is the one).
+SINGLE_VALUED = (
+    "buying_stage",
+    "purchase_situation",
+    "perceived_risk",
+    "sector",
+    "company_size",
+    "supplier_position",
+)
+PERSON_TYPES = ("role", "stance", "met")
+#: A title this close after a name is the same mention ("Petra Lang, CFO").
+SAME_MENTION_GAP = 12
+
+
+@dataclass(frozen=True)
+class ReadingPolicy:
+    accept: float = 0.5
+    override: float = 0.9
+    veto: float = 0.05
+    attach: float = 0.2
+    candidate: float = 0.1
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> ReadingPolicy:
+        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Reading:
+    """What one message says: its intents (best first, with confidence), Rasa-style
+    entity dicts, and the untaken best guesses of facts."""
+
+    intents: List[Tuple[str, float]] = field(default_factory=list)
+    entities: List[Dict[str, Any]] = field(default_factory=list)
+    candidates: List[Dict[str, Any]] = field(default_factory=list)
+
+
+class MessageReader:
+    def __init__(
+        self,
+        rules: EntityExtractor,
+        learned: LearnedReader | None,
+        names: NameResolver,
+        policy: ReadingPolicy | None = None,
+    ) -> None:
+        self.rules = rules
+        self.learned = learned
+        self.names = names
+        self.policy = policy or ReadingPolicy()
+
+    def read(self, text: str, names: Sequence[Dict[str, Any]] = ()) -> Reading:
+        """Read ``text``; ``names``: names another component found (used without a model)."""
+        found = [_as_dict(e) for e in self.rules.extract(text)]
+        if self.learned is None:
+            resolved = self.names.resolve(text, [dict(n) for n in names], found)
+            return Reading(entities=found + resolved)
+        learned = self.learned.read_message(text)
+        names = [
+            {"entity": label, "value": text[s:e], "start": s, "end": e, "confidence_entity": 1.0}
+            for s, e, label in learned.names
+        ]
+        resolved = self.names.resolve(text, names, found)
+        facts, candidates = self._message_facts(found, learned.facts)
+        people = self._person_facts(text, facts, resolved, learned.facts)
+        return Reading(learned.intents, people + resolved, candidates)
+
+    # --- message-level facts -----------------------------------------------------
+
+    def _message_facts(
+        self, found: List[Dict[str, Any]], scores: Dict[str, float]
+    ) -> tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+        policy = self.policy
+        facts = list(found)
+        candidates = []
+        for fact_type in SINGLE_VALUED:
+            ranked = sorted(
+                ((p, label.split("=", 1)[1]) for label, p in scores.items()
+                 if label.startswith(fact_type + "=")),
+                reverse=True,
+            )  # fmt: skip
+            if not ranked:
+                continue
+            best_p, best = ranked[0]
+            stated = [f for f in facts if f["entity"] == fact_type and not f.get("negated")]
+            if stated and fact_type == "sector":
+                rule_p = max(scores.get(f"sector={f['value']}", 0.0) for f in stated)
+                if (
+                    best_p >= policy.override
+                    and rule_p <= policy.veto
+                    and best not in {f["value"] for f in stated}
+                ):
+                    facts = [f for f in facts if f not in stated]
+                    facts.append(_learned(fact_type, best, best_p))
+                continue
+            if stated:
+                continue
+            denied = {f["value"] for f in facts if f["entity"] == fact_type and f.get("negated")}
+            if best_p >= policy.accept and best not in denied:
+                facts.append(_learned(fact_type, best, best_p))
+            elif best_p >= policy.candidate and best not in denied:
+                candidates.append({"entity": fact_type, "value": best, "confidence": best_p})
+        return facts, candidates
+
+    # --- people ------------------------------------------------------------------
+
+    def _person_facts(
+        self,
+        text: str,
+        facts: List[Dict[str, Any]],
+        names: List[Dict[str, Any]],
+        scores: Dict[str, float],
+    ) -> List[Dict[str, Any]]:
+        assert self.learned is not None
+        policy = self.policy
+        mentions = _mentions(names, facts)
+        mention_scores = self.learned.read_mentions(
+            text, [Mention(m["start"], m["end"]) for m in mentions]
+        )
+        person_facts = [f for f in facts if f["entity"] in PERSON_TYPES]
+        others = [f for f in facts if f["entity"] not in PERSON_TYPES]
+        kept: List[Dict[str, Any]] = []
+        for fact in person_facts:
+            if fact.get("negated") or fact["entity"] != "role" or not mentions:
+                kept.append(fact)
+                continue
+            label = f"role={fact['value']}"
+            best = max(range(len(mentions)), key=lambda i: mention_scores[i].get(label, 0.0))
+            if mention_scores[best].get(label, 0.0) >= policy.attach:
+                kept.append(_on_mention(fact, mentions[best]))
+            else:
+                kept.append(fact)
+        for mention, scored in zip(mentions, mention_scores, strict=True):
+            denied = {
+                (f["entity"], f["value"]) for f in kept if f.get("negated") and _at(f, mention)
+            }
+            have = {(f["entity"], f["value"]) for f in kept if _at(f, mention)}
+            for label, p in scored.items():
+                fact_type, value = label.split("=", 1)
+                if p < policy.accept or (fact_type, value) in denied | have:
+                    continue
+                if fact_type in ("stance", "met") and any(
+                    f["entity"] == fact_type and _at(f, mention) for f in kept
+                ):
+                    continue  # the rules already read this person's stance / meeting
+                kept.append(_on_mention(_learned(fact_type, value, p), mention))
+        if not mentions:
+            stated = {f["value"] for f in kept if f["entity"] == "role"}
+            for label, p in scores.items():
+                fact_type, value = label.split("=", 1)
+                if fact_type == "role" and p >= policy.accept and value not in stated:
+                    kept.append(_learned("role", value, p))
+        return others + kept
+
+
+def _as_dict(entity: Entity) -> Dict[str, Any]:
+    found = {
+        "entity": entity.entity,
+        "value": entity.value,
+        "start": entity.start,
+        "end": entity.end,
+        "confidence_entity": 1.0,
+        "text": entity.text,
+        "source": entity.source,
+    }
+    if entity.negated:
+        found["negated"] = True
+    return found
+
+
+def _learned(fact_type: str, value: str, p: float) -> Dict[str, Any]:
+    return {
+        "entity": fact_type,
+        "value": value,
+        "confidence_entity": round(float(p), 4),
+        "source": "learned",
+    }
+
+
+def _mentions(names: List[Dict[str, Any]], facts: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """People named and job titles, a title right beside a name folded into it."""
+    people = [n for n in names if n["entity"] == "person"]
+    mentions = [dict(p) for p in people]
+    for title in (f for f in facts if f["entity"] == "job_title" and not f.get("negated")):
+        beside = any(
+            0 <= title["start"] - p["end"] <= SAME_MENTION_GAP
+            or 0 <= p["start"] - title["end"] <= 2
+            for p in people
+        )
+        if not beside:
+            mentions.append(dict(title))
+    return sorted(mentions, key=lambda m: m["start"])
+
+
+def _on_mention(fact: Dict[str, Any], mention: Dict[str, Any]) -> Dict[str, Any]:
+    return {**fact, "start": mention["start"], "end": mention["end"], "mention": True}
+
+
+def _at(fact: Dict[str, Any], mention: Dict[str, Any]) -> bool:
+    return fact.get("mention") is True and fact.get("start") == mention["start"]
