@@ -23,9 +23,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # What the model is built from: a change to any of these retrains it.
 TRAIN_INPUTS := config.yml domain.yml \
-	$(shell find data knowledge -name '*.yml') \
+	$(shell find data knowledge annotated -name '*.yml') \
 	$(wildcard nlu_components/*.py) \
-	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py
+	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py \
+	dealcoach/learned.py
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 

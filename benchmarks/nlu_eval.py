@@ -1,15 +1,19 @@
-"""`make eval`: our NLU against Rasa's default pipeline, on the held-out test set.
+"""`make eval`: our understanding on text it was never tuned on, and whole reviews.
 
-Both parsers are scored by ``dealcoach.evaluation`` on ``tests/nlu/holdout.yml``
-(never trained on): intents, and entities at the level of canonical values.
+Scores our model (``dealcoach.evaluation``) on every blind block of
+``tests/nlu/blind/`` (written by people who saw only the README's entity contract)
+and on the development set ``tests/nlu/dev.yml``: intents, and entities at the level
+of canonical values. Plays every scripted review of the blind blocks over REST
+against the real servers and compares the stored deal with the expected one
+(``dealcoach.scripted_reviews``).
 
 The baseline is what a team would otherwise run: the ``config.yml`` that
 ``rasa init`` writes (read from the installed Rasa, so it is exactly theirs),
-trained on the same examples as our model. Our training files only mark the
-names (company, person); the knowledge entities come from rules. So that the
-baseline can learn them at all, its copy of the training data also marks every
-knowledge entity our knowledge base finds in it, with the canonical value as a
-synonym: the annotation a team would have written by hand.
+trained on the same examples as our model and scored on the newest blind block. Our
+training files only mark the names (company, person); the knowledge entities come
+from rules. So that the baseline can learn them at all, its copy of the training
+data also marks every knowledge entity our knowledge base finds in it, with the
+canonical value as a synonym: the annotation a team would have written by hand.
 
 Outputs in ``results/``: eval.json, eval.md and eval_confusion.png.
 """
@@ -226,7 +230,8 @@ def test_sets(names: Sequence[str] | None) -> List[Path]:
 
 
 def block_label(path: Path) -> str:
-    return str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path)
+    full = path.resolve()
+    return str(full.relative_to(ROOT)) if full.is_relative_to(ROOT) else str(path)
 
 
 def sample(examples: List[Example], limit: int) -> List[Example]:
@@ -324,9 +329,14 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     args.out.mkdir(parents=True, exist_ok=True)
     ours_parse = model_parser(args.model)
     sets = {block_label(p): sample(load_examples(p), args.limit) for p in test_sets(args.testset)}
-    ours = {label: evaluate(ours_parse, examples, EVALUATED_ENTITIES) for label, examples in sets.items()}
-    review_files = [Path(p) for p in args.reviews] if args.reviews else sorted(
-        BLIND.glob("*/reviews.yml"), reverse=True
+    ours = {
+        label: evaluate(ours_parse, examples, EVALUATED_ENTITIES)
+        for label, examples in sets.items()
+    }
+    review_files = (
+        [Path(p) for p in args.reviews]
+        if args.reviews
+        else sorted(BLIND.glob("*/reviews.yml"), reverse=True)
     )
     reviews = play_reviews(args.model, review_files, args.review_limit) if review_files else {}
     headline = next(iter(sets))
@@ -362,7 +372,8 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     (args.out / "eval.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     (args.out / "eval.md").write_text(table, encoding="utf-8")
     print(table)
-    print(f"\nWritten: {args.out}/eval.json, eval.md" + ("" if args.no_baseline else ", eval_confusion.png"))
+    extra = "" if args.no_baseline else ", eval_confusion.png"
+    print(f"\nWritten: {args.out}/eval.json, eval.md{extra}")
     return results
 
 

@@ -1,9 +1,10 @@
 """Score an NLU parser on a labelled test set, at the level of canonical values.
 
-The test set (``tests/nlu/holdout.yml``) lists, per message, its intent and the
-set of values each entity type should get. A parser is any function from text to
-``{"intent": name, "entities": [{"entity": type, "value": value}, ...]}``, such
-as Rasa's ``/model/parse``. Spans do not matter here: a salesperson's message is
+A test set (``tests/nlu/dev.yml``, ``tests/nlu/blind/*/messages.yml``) lists, per
+message, its intent and the set of values each entity type should get. A parser is
+any function from text to
+``{"intent": name, "entities": [{"entity": type, "value": value}, ...]}``, such as
+Rasa's ``/model/parse``. Spans do not matter here: a salesperson's message is
 understood when the right values come out, wherever they were read.
 """
 

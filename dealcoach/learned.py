@@ -40,8 +40,8 @@ from spacy.util import fix_random_seed, minibatch
 
 log = logging.getLogger(__name__)
 
-#: The annotated messages of this checkout (``data/facts/*.yml``).
-DEFAULT_FACTS_DIR = Path(__file__).resolve().parent.parent / "data" / "facts"
+#: The annotated messages of this checkout (``annotated/*.yml``).
+DEFAULT_FACTS_DIR = Path(__file__).resolve().parent.parent / "annotated"
 
 #: Message-level fact types the message model classifies.
 MESSAGE_FACT_TYPES = (
@@ -463,7 +463,7 @@ def _name_tags(doc: Any, names: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
 
 
 def annotated_from_dict(raw: Dict[str, Any]) -> Annotated:
-    """One message of ``data/facts/*.yml`` (the format of the evaluation sets plus
+    """One message of ``annotated/*.yml`` (the format of the evaluation sets plus
     ``people`` and ``context``). Names are found in the text by their value."""
     text = str(raw["text"])
     entities = raw.get("entities") or {}

@@ -8,7 +8,7 @@ This component instead, at training time:
 
 * compiles ``knowledge/`` into a ``RuleTable`` (the patterns, as plain data);
 * trains the learned models of ``dealcoach.learned`` (spaCy, from scratch) on the
-  annotated messages of ``data/facts/`` and on the names and rule-read facts of
+  annotated messages of ``annotated/`` and on the names and rule-read facts of
   Rasa's own training examples;
 
 writes both into the model's own storage, and fingerprints the rules, the annotated
@@ -59,7 +59,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return {
             # None: the package default (knowledge/ of this checkout, or DEALCOACH_KNOWLEDGE).
             "knowledge_dir": None,
-            # None: data/facts/ of this checkout. False: rules only, no learned models.
+            # None: annotated/ of this checkout. False: rules only, no learned models.
             "facts_data": None,
             "learned": {},
             "reading": {},

@@ -9,7 +9,7 @@ from dealcoach.evaluation import EVALUATED_ENTITIES, evaluate, load_examples
 from dealcoach.extraction import KNOWLEDGE_ENTITIES
 from tests.conftest import ROOT
 
-HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
+HOLDOUT = ROOT / "tests" / "nlu" / "dev.yml"
 TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
 
 
