@@ -17,9 +17,9 @@ Rules of interpretation, beyond the patterns themselves:
 * A word of five or more letters that is one edit away from exactly one pattern
   word is read as that word ("negotiatoin"), unless it is capitalised mid-sentence
   (likely a name).
-* A job title implies its typical role only when the message names no role by
-  word or behaviour ("Petra is the CFO" -> decider; "the CFO is just an advisor"
-  -> influencer only).
+* A job title is not a role: "Petra is the CFO" gives the title only. (The
+  interview may still assume a title's typical role, ``implies_role``, when it
+  stores the person: ``dealcoach.interview``.)
 * An employee count ("2k staff") gives both ``employees`` and ``company_size``.
 * ``concept`` names a concept of the knowledge base ("what is a buying centre?")
   where no other entity already stands for it ("a modified rebuy" is a
@@ -105,7 +105,7 @@ class Entity:
     start: int
     end: int
     text: str
-    source: str  # pattern | title | count | concept
+    source: str  # pattern | count | concept (| learned, in dealcoach.understanding)
     negated: bool = False  # "not the decider", "isn't a new purchase"
 
     def as_dict(self) -> Dict[str, Any]:
@@ -118,7 +118,6 @@ class RuleTable:
 
     patterns: List[Dict[str, Any]] = field(default_factory=list)
     concept_aliases: List[Dict[str, str]] = field(default_factory=list)
-    title_roles: Dict[str, str] = field(default_factory=dict)
     size_bands: List[Tuple[str, int, int | None]] = field(default_factory=list)
     #: Real words never read as typos of a pattern word ("tracking" is not "trucking").
     known_words: List[str] = field(default_factory=list)
@@ -142,8 +141,6 @@ class RuleTable:
                                 else phrase,
                             }
                         )
-                if value.implies_role:
-                    table.title_roles[value.id] = value.implies_role
                 if entity.name == "company_size":
                     low = value.min_employees or 0
                     table.size_bands.append((value.id, low, value.max_employees))
@@ -260,7 +257,6 @@ class EntityExtractor:
             # A number beats a word: "family business, ~80 employees" is medium.
             entities = [e for e in entities if e.entity != "company_size" or e.source == "count"]
         entities = [_mark_negation(doc, e) for e in entities if not _inside_a_title(e, entities)]
-        entities += self._roles_from_titles(entities)
         concept_ids = {(s, e): self.nlp.vocab.strings[m] for m, s, e in self._concepts(doc)}
         for span in filter_spans([doc[s:e] for s, e in concept_ids]):
             concept_id = concept_ids[(span.start, span.end)]
@@ -270,16 +266,6 @@ class EntityExtractor:
                 Entity("concept", concept_id, span.start_char, span.end_char, span.text, "concept")
             )
         return sorted(entities, key=lambda e: (e.start, e.entity))
-
-    def _roles_from_titles(self, entities: List[Entity]) -> List[Entity]:
-        if any(e.entity == "role" and not e.negated for e in entities):
-            return []
-        return [
-            Entity("role", self.table.title_roles[e.value], e.start, e.end, e.text, "title")
-            for e in entities
-            # "not the cfo" says nothing about who decides
-            if e.entity == "job_title" and e.value in self.table.title_roles and not e.negated
-        ]
 
     def _correct_spelling(self, doc: Doc) -> None:
         """Read a near-miss of a pattern word as that word, by setting the token's NORM."""

@@ -277,9 +277,27 @@ def _read_people(
         only = next(iter(updates.values()))
         if not only.get("add_roles") and not only.get("remove_roles"):
             only["add_roles"] = [asked_role]
+    _assume_title_roles(kb, deal, anchors, updates)
 
     for name, update in updates.items():
         _person_change(kb, deal, turn, name, update, outcome)
+
+
+def _assume_title_roles(
+    kb: KnowledgeBase, deal: Deal, anchors: List[Dict[str, Any]], updates: Dict[str, Dict[str, Any]]
+) -> None:
+    """A person given a title and no role takes the title's usual role ("Petra is the
+    CFO" -> decider), unless they hold roles already or the message denies it."""
+    for anchor in anchors:
+        implied = kb.implied_role(anchor.get("title_id"))
+        update = updates.get(anchor["name"])
+        if not implied or update is None or update.get("add_roles"):
+            continue
+        if implied in update.get("remove_roles", []):
+            continue
+        existing = deal.stakeholder(anchor["name"])
+        if existing is None or not existing.roles:
+            update["add_roles"] = [implied]
 
 
 def _asked_person(deal: Deal) -> Stakeholder | None:
@@ -308,7 +326,7 @@ def _anchors(
             "end": p.get("end"),
             "named": True,
             "title": None,
-            "title_start": None,
+            "title_id": None,
         }
         for p in people
     ]
@@ -318,7 +336,8 @@ def _anchors(
         label = re.sub(r"^(the|our|their|a|an)\s+", "", label, flags=re.IGNORECASE)
         if owner is not None and owner["named"]:
             owner["title"] = owner["title"] or label
-            owner["title_start"] = title.get("start")
+            if not title.get("negated"):
+                owner["title_id"] = owner["title_id"] or title["value"]
             continue
         anchors.append(
             {
@@ -327,7 +346,7 @@ def _anchors(
                 "end": title.get("end"),
                 "named": False,
                 "title": label,
-                "title_start": title.get("start"),
+                "title_id": None if title.get("negated") else title["value"],
             }
         )
     return anchors
@@ -355,10 +374,6 @@ def _owner_of(
     deal: Deal,
     asked_person: Stakeholder | None,
 ) -> str | None:
-    if fact.get("source") == "title":
-        same = [a for a in anchors if a["title_start"] == fact.get("start")]
-        if same:
-            return same[0]["name"]
     owner = _nearest(text, fact, anchors, clause_only=True)
     if owner is not None:
         return owner["name"]

@@ -166,6 +166,12 @@ class KnowledgeBase:
             return str(known.values[str(value)].name)
         return str(value).replace("_", " ")
 
+    def implied_role(self, job_title: object) -> str | None:
+        """The role a job title usually holds ("cfo" -> decider), or None."""
+        titles = self.entities.get("job_title")
+        value = titles.values.get(str(job_title)) if titles else None
+        return value.implies_role if value else None
+
     def size_for(self, employees: int) -> str | None:
         """The ``company_size`` value whose band holds this employee count."""
         values = self.entities["company_size"].values.values()

@@ -50,6 +50,20 @@ PERSON_TYPES = ("role", "stance", "met")
 SAME_MENTION_GAP = 12
 
 
+#: Intents whose messages carry deal facts: only there do the learned models add facts
+#: ("need some help using this" is help, not the need stage).
+FACT_INTENTS = (
+    "give_facts",
+    "correction",
+    "start_review",
+    "update_deal",
+    "ask_advice",
+    "deal_brief",
+    "out_of_scope",
+    "nlu_fallback",
+)
+
+
 @dataclass(frozen=True)
 class ReadingPolicy:
     accept: float = 0.5
@@ -57,10 +71,12 @@ class ReadingPolicy:
     veto: float = 0.05
     attach: float = 0.2
     candidate: float = 0.1
+    fact_intents: Tuple[str, ...] = FACT_INTENTS
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> ReadingPolicy:
-        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{k: tuple(v) if k == "fact_intents" else float(v) for k, v in known.items()})
 
 
 @dataclass
@@ -98,6 +114,9 @@ class MessageReader:
             for s, e, label in learned.names
         ]
         resolved = self.names.resolve(text, names, found)
+        intent = learned.intents[0][0] if learned.intents else None
+        if intent not in self.policy.fact_intents:
+            return Reading(learned.intents, found + resolved)
         facts, candidates = self._message_facts(found, learned.facts)
         people = self._person_facts(text, facts, resolved, learned.facts)
         return Reading(learned.intents, people + resolved, candidates)
