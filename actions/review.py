@@ -141,6 +141,10 @@ def take_facts(
         dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
     elif not result.understood and not quiet:
         dispatcher.utter_message(response="utter_not_understood_in_review")
+    if result.deferred:
+        dispatcher.utter_message(response="utter_question_deferred", topic=result.deferred)
+    if result.left_open:
+        dispatcher.utter_message(response="utter_question_left_open", topic=result.left_open)
     note = long_message_note(turn.text)
     if note:
         dispatcher.utter_message(text=note)

@@ -66,7 +66,9 @@ def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:
     """Put an interview question, with buttons where the answer is a closed set."""
     buttons: List[Dict[str, Any]] = []
     for button in question.buttons:
-        if button["value"]:
+        if button.get("intent"):
+            payload = "/" + button["intent"]
+        elif button["value"]:
             payload = "/give_facts" + _json(button["value"])
         else:
             payload = "/dont_know"

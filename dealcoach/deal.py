@@ -68,6 +68,10 @@ class Deal:
     unknown: List[str] = field(default_factory=list)
     #: The question the interview is waiting on, so that a resumed review continues there.
     asking: str | None = None
+    #: How many times in a row ``asking`` has been put (the interview stops at two).
+    asked: int = 0
+    #: Questions put twice without an answer, left for the end of the interview.
+    deferred: List[str] = field(default_factory=list)
     status: str = "open"
     stakeholders: List[Stakeholder] = field(default_factory=list)
     created_at: str | None = None
@@ -93,7 +97,10 @@ class Change:
       ``unknown``     mark ``key`` as unknown (skipped / "I don't know")
       ``person``      create or update the stakeholder named ``key`` with ``data``
       ``forget``      remove the stakeholder named ``key``
-      ``asking``      remember the pending question ``value``
+      ``asking``      remember the pending question ``value``, put for the
+                      ``data["times"]``-th time in a row (1 when absent)
+      ``defer``       leave the question ``key`` for later
+      ``undefer``     bring every deferred question back
       ``status``      set the review status to ``value``
       ``company``     rename the deal to ``value``
     """
@@ -118,6 +125,12 @@ def apply_change(deal: Deal, change: Change) -> None:
         deal.stakeholders = [s for s in deal.stakeholders if s.key != name_key(change.key)]
     elif change.kind == "asking":
         deal.asking = change.value  # type: ignore[assignment]
+        deal.asked = int(change.data.get("times", 1)) if change.value else 0  # type: ignore[call-overload]
+    elif change.kind == "defer":
+        if change.key not in deal.deferred:
+            deal.deferred.append(change.key)
+    elif change.kind == "undefer":
+        deal.deferred = []
     elif change.kind == "status":
         deal.status = str(change.value)
     elif change.kind == "company":

@@ -67,7 +67,8 @@ class Asked:
 
     key: str
     text: str
-    buttons: List[Dict[str, str]] = field(default_factory=list)
+    #: {"title", "value": facts it gives} and, for a command, "intent" ("skip").
+    buttons: List[Dict[str, Any]] = field(default_factory=list)
 
 
 # --- one turn of the review --------------------------------------------------------------
@@ -81,29 +82,84 @@ class Step:
     noted: List[str]
     question: Asked | None
     finished: bool  # this message answered the last open question
+    #: A question put twice without an answer, now left for later ("the sector").
+    deferred: str | None = None
+    #: A question that came back from later and still got no answer: left open.
+    left_open: str | None = None
 
     @property
     def understood(self) -> bool:
         return bool(self.noted) or any(c.kind == "unknown" for c in self.changes)
 
 
+#: A question is put at most this many times in a row; then the interview moves on.
+ASK_AT_MOST = 2
+
+
 def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
-    """Read a message, then work out the next question on the deal as it will be."""
+    """Read a message, then work out the next question on the deal as it will be.
+
+    The same question never comes three times in a row: put twice without an answer,
+    it is left for the end of the interview; when it comes back and is missed twice
+    again (or nothing else is left to ask), it stays open, as if skipped."""
     outcome = interpret(kb, deal, turn)
+    changes = list(outcome.changes)
     preview = copy.deepcopy(deal)
-    for change in outcome.changes:
+    for change in changes:
         apply_change(preview, change)
     question = next_question(kb, preview)
-    changes = list(outcome.changes)
+    deferred = left_open = None
+    if question is not None and question.key == deal.asking and deal.asked >= ASK_AT_MOST:
+        key = question.key
+        later = Change("defer", key)
+        apply_change(preview, later)
+        question = next_question(kb, preview)
+        if question is not None and question.key != key and key not in deal.deferred:
+            changes.append(later)
+            deferred = _topic(deal, key)
+        else:
+            changes.append(Change("unknown", key))
+            apply_change(preview, changes[-1])
+            question = next_question(kb, preview)
+            left_open = _topic(deal, key)
     key = question.key if question else None
-    if key != deal.asking:
-        changes.append(Change("asking", value=key))
+    times = deal.asked + 1 if key is not None and key == deal.asking else 1
+    if key != deal.asking or times != deal.asked:
+        changes.append(Change("asking", value=key, data={"times": times}))
+    if question is not None and times == ASK_AT_MOST:
+        question = _with_skip(question)
     finished = question is None and deal.status != "complete"
     if finished:
         changes.append(Change("status", value="complete"))
     elif question is not None and deal.status != "open":
         changes.append(Change("status", value="open"))
-    return Step(changes=changes, noted=outcome.noted, question=question, finished=finished)
+    return Step(
+        changes=changes,
+        noted=outcome.noted,
+        question=question,
+        finished=finished,
+        deferred=deferred,
+        left_open=left_open,
+    )
+
+
+def _with_skip(question: Asked) -> Asked:
+    """The second time a question is put: its buttons, and a way past it."""
+    skip: Dict[str, Any] = {"title": "Skip", "value": {}, "intent": "skip"}
+    return Asked(question.key, question.text, [*question.buttons, skip])
+
+
+def _topic(deal: Deal, key: str) -> str:
+    """A question's subject in a sentence: "the sector", "the decider", "Jan's stance"."""
+    kind, _, rest = key.partition(":")
+    if kind == "role":
+        return f"the {rest}"
+    person = next((p.name for p in deal.stakeholders if p.key == rest), rest)
+    if kind == "stance":
+        return f"{person}'s stance"
+    if kind == "met":
+        return f"whether you have met {person}"
+    return "the " + kind.replace("_", " ")
 
 
 def long_message_note(text: str) -> str | None:
@@ -120,7 +176,15 @@ def long_message_note(text: str) -> str | None:
 
 
 def next_question(kb: KnowledgeBase, deal: Deal) -> Asked | None:
-    """The first question of the interview still open for this deal, or None when done."""
+    """The first question of the interview still open for this deal, or None when done.
+
+    Questions left for later come back once everything else is answered."""
+    return _first_open(kb, deal, set(deal.deferred)) or (
+        _first_open(kb, deal, set()) if deal.deferred else None
+    )
+
+
+def _first_open(kb: KnowledgeBase, deal: Deal, later: set[str]) -> Asked | None:
     for question in kb.questions:
         if not _applies(question, deal):
             continue
@@ -130,10 +194,12 @@ def next_question(kb: KnowledgeBase, deal: Deal) -> Asked | None:
             for person in (p for p in deal.stakeholders if p.named):
                 for each in about_people:
                     key = f"{each.per_person}:{person.key}"
+                    if key in later:
+                        continue
                     if not _person_answered(deal, person, str(each.per_person), key):
                         return _asked(kb, each, deal, key, person)
             return None
-        if not _answered(deal, question):
+        if question.key not in later and not _answered(deal, question):
             return _asked(kb, question, deal, question.key, None)
     return None
 

@@ -123,6 +123,8 @@ class SQLiteDealStore:
                     "perceived_risk": str,
                     "unknown": str,
                     "asking": str,
+                    "asked": int,
+                    "deferred": str,
                     "status": str,
                     "created_at": str,
                     "updated_at": str,
@@ -214,6 +216,12 @@ class SQLiteDealStore:
                 foreign_keys=[("run_id", "quiz_runs", "id")],
                 if_not_exists=True,
             )
+            # Columns added since the first release: a deal database made before them
+            # gets them here, empty (issue 14 brings a schema version and migrations).
+            columns = self.db["deals"].columns_dict
+            for column, kind in (("asked", int), ("deferred", str)):
+                if column not in columns:
+                    self.db["deals"].add_column(column, kind)
             self.db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS deals_owner_company "
                 "ON deals (owner, company_key)"
@@ -269,6 +277,8 @@ class SQLiteDealStore:
             id=row["id"],
             unknown=json.loads(row["unknown"] or "[]"),
             asking=row["asking"],
+            asked=row["asked"] or 0,
+            deferred=json.loads(row["deferred"] or "[]"),
             status=row["status"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -337,9 +347,11 @@ class SQLiteDealStore:
         self.db.execute(
             "UPDATE deals SET company = ?, company_key = ?, "
             + ", ".join(f"{name} = ?" for name in DEAL_FACTS)
-            + ", unknown = ?, asking = ?, status = ?, updated_at = ? WHERE id = ? AND owner = ?",
+            + ", unknown = ?, asking = ?, asked = ?, deferred = ?, status = ?, updated_at = ?"
+            + " WHERE id = ? AND owner = ?",
             [deal.company, name_key(deal.company), *facts, json.dumps(deal.unknown)]
-            + [deal.asking, deal.status, now, deal.id, deal.owner],
+            + [deal.asking, deal.asked, json.dumps(deal.deferred), deal.status, now]
+            + [deal.id, deal.owner],
         )
         self.db.execute("DELETE FROM stakeholders WHERE deal_id = ?", [deal.id])
         for position, person in enumerate(deal.stakeholders):

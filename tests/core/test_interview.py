@@ -2,8 +2,8 @@
 
 import pytest
 
-from dealcoach.deal import Deal, apply_change
-from dealcoach.interview import Turn, interpret, next_question
+from dealcoach.deal import Change, Deal, apply_change
+from dealcoach.interview import Turn, interpret, next_question, step
 
 
 @pytest.fixture
@@ -173,3 +173,61 @@ def test_buttons_carry_canonical_values(kb, deal):
     assert question.key == "purchase_situation"
     values = [b["value"].get("purchase_situation") for b in question.buttons]
     assert values[:3] == ["new_task", "modified_rebuy", "straight_rebuy"]
+
+
+def _play(kb, deal, text, intent="give_facts"):
+    """One message through ``step``, as the review action applies it."""
+    result = step(kb, deal, Turn(intent=intent, entities=[], text=text))
+    for change in result.changes:
+        apply_change(deal, change)
+    return result
+
+
+def test_a_question_missed_twice_is_left_for_later_and_comes_back(kb, deal):
+    first = _play(kb, deal, "hi")
+    assert first.question.key == "sector" and deal.asked == 1
+    assert not any(b.get("intent") == "skip" for b in first.question.buttons)
+    second = _play(kb, deal, "hmm, hard to say")
+    # The second time: the buttons and a way past the question.
+    assert second.question.key == "sector" and deal.asked == 2
+    assert second.question.buttons[-1] == {"title": "Skip", "value": {}, "intent": "skip"}
+    third = _play(kb, deal, "no idea what you mean")
+    assert third.question.key != "sector" and third.deferred == "the sector"
+    assert deal.deferred == ["sector"] and "sector" not in deal.unknown
+    # Everything else answered: the sector comes back, and is left open after two
+    # more misses rather than asked a third time in a row.
+    for fact, value in (
+        ("company_size", "large"),
+        ("purchase_situation", "new_task"),
+        ("supplier_position", "challenger"),
+        ("buying_stage", "need"),
+        ("perceived_risk", "high"),
+    ):
+        apply_change(deal, Change("fact", fact, value))
+    for role in ("decider", "prescriber", "buyer", "user"):
+        apply_change(deal, Change("unknown", f"role:{role}"))
+    back = _play(kb, deal, "ok")
+    assert back.question.key == "sector" and deal.asked == 1
+    _play(kb, deal, "pass")
+    last = _play(kb, deal, "still no idea")
+    assert last.left_open == "the sector" and "sector" in deal.unknown
+    assert last.question is None and last.finished
+
+
+def test_the_only_question_left_is_left_open_not_asked_a_third_time(kb, deal):
+    _play(kb, deal, "hi")
+    _play(kb, deal, "hmm")
+    deal.asking, deal.asked = "perceived_risk", 2
+    for fact, value in (
+        ("sector", "retail"),
+        ("company_size", "large"),
+        ("purchase_situation", "new_task"),
+        ("supplier_position", "challenger"),
+        ("buying_stage", "need"),
+    ):
+        apply_change(deal, Change("fact", fact, value))
+    for role in ("decider", "prescriber", "buyer", "user"):
+        apply_change(deal, Change("unknown", f"role:{role}"))
+    result = _play(kb, deal, "dunno really")
+    assert result.left_open == "the perceived risk" and result.deferred is None
+    assert "perceived_risk" in deal.unknown and result.question is None
