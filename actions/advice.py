@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import (
+    answers_review,
     company_named,
     deal_store,
     knowledge_base,
@@ -25,8 +26,16 @@ class ActionAdvise(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        owner, store = owner_of(tracker), deal_store()
-        company = company_named(latest_turn(tracker))
+        owner, store, turn = owner_of(tracker), deal_store(), latest_turn(tracker)
+        company = company_named(turn)
+        answered = answers_review(owner, turn)
+        if answered is not None:
+            # "they're negotiating now, what do I do?": the facts first, then advice on
+            # the deal as it now stands.
+            from actions.review import take_facts
+
+            take_facts(dispatcher, owner, int(answered.id or 0), turn, ask_next=False)
+            company = None
         deal = store.get_deal(owner, company) if company else store.active_deal(owner)
         if deal is None:
             dispatcher.utter_message(

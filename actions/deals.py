@@ -8,6 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import (
+    answers_review,
+    company_named,
     deal_store,
     knowledge_base,
     latest_turn,
@@ -74,10 +76,16 @@ class ActionUpdateDeal(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        turn = latest_turn(tracker)
+        answered = answers_review(owner_of(tracker), turn)
+        if answered is not None and not company_named(turn):
+            # Guessed, not commanded: during a review this is an answer like any other.
+            from actions.review import take_facts
+
+            return take_facts(dispatcher, owner_of(tracker), int(answered.id or 0), turn)
         deal = named_or_active_deal(dispatcher, tracker, "update_deal")
         if deal is None:
             return []
-        turn = latest_turn(tracker)
         turn.entities = [e for e in turn.entities if e.get("entity") != "company"]
         deal.asking = None  # an update answers no pending question
         outcome = interpret(knowledge_base(), deal, turn)

@@ -1,5 +1,6 @@
 """The deal review: start or resume a deal, take the facts a message gives, pause."""
 
+import json
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +11,7 @@ from actions.advice import give_advice
 from actions.deals import confirm_delete
 from actions.learning import answer_quiz
 from actions.shared import (
+    answers_review,
     ask,
     company_named,
     deal_store,
@@ -34,6 +36,12 @@ class ActionStartReview(Action):
     ) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         company = company_named(turn)
+        answered = None if company else answers_review(owner, turn)
+        if answered is not None:
+            # "they want to switch provider" is no request to resume: it answers.
+            return take_facts(
+                dispatcher, owner, int(answered.id or 0), turn, slack=on_slack(tracker)
+            )
         deal, created = store.open_deal(owner, company) if company else (None, False)
         deal = deal or store.active_deal(owner)
         if deal is None:
@@ -50,15 +58,15 @@ class ActionStartReview(Action):
         # given before any deal was named are not lost.
         pending = tracker.get_slot("pending_entities") or []
         facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
-        take_facts(
+        events = take_facts(
             dispatcher,
             owner,
             deal.id,
-            Turn("give_facts", facts, turn.text),
+            Turn("give_facts", facts, turn.text, candidates=turn.candidates),
             quiet=True,
             slack=on_slack(tracker),
         )
-        return [SlotSet("pending_entities", None)]
+        return [SlotSet("pending_entities", None), *events]
 
 
 class ActionAnswer(Action):
@@ -79,6 +87,14 @@ class ActionAnswer(Action):
                 return confirm_delete(dispatcher, tracker, turn.intent == "affirm")
             dispatcher.utter_message(text="Deletion cancelled.")
             return [SlotSet("pending_delete", None)]
+        check = tracker.get_slot("pending_check")
+        if check and turn.intent == "affirm":
+            # A typed "yes" to "Sounds like supplier search, right?".
+            facts = [{"entity": k, "value": v} for k, v in check.items()]
+            turn = Turn("give_facts", facts, turn.text)
+            deal = store.active_deal(owner)
+            if deal is not None:
+                return take_facts(dispatcher, owner, int(deal.id or 0), turn)
         run = store.current_quiz(owner)
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
@@ -102,11 +118,16 @@ class ActionAnswer(Action):
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         company = company_named(turn)
         deal = store.active_deal(owner)
+        events: List[Dict[str, Any]] = []
         if deal is None and company:
             deal = store.open_deal(owner, company)[0]
             store.set_active(owner, deal.id)
             store.start_review(owner, deal.id)
             dispatcher.utter_message(response="utter_review_started", company=deal.company)
+            # Facts given while the bot asked which client: they are this one's.
+            pending = tracker.get_slot("pending_entities") or []
+            turn = Turn(turn.intent, turn.entities + pending, turn.text, turn.command)
+            events.append(SlotSet("pending_entities", None))
         if deal is None:
             facts = [e for e in turn.entities if e.get("entity") != "company"]
             if not facts:
@@ -116,8 +137,7 @@ class ActionAnswer(Action):
             dispatcher.utter_message(response="utter_which_client")
             pending = (tracker.get_slot("pending_entities") or []) + facts
             return [SlotSet("pending_entities", pending)]
-        take_facts(dispatcher, owner, deal.id, turn, slack=on_slack(tracker))
-        return []
+        return events + take_facts(dispatcher, owner, deal.id, turn, slack=on_slack(tracker))
 
 
 def take_facts(
@@ -127,14 +147,17 @@ def take_facts(
     turn: Turn,
     quiet: bool = False,
     slack: bool = False,
-) -> None:
+    ask_next: bool = True,
+) -> List[Dict[str, Any]]:
     """Apply one message to a deal, confirm it, and ask the next question or advise.
 
-    ``quiet``: say nothing when the message holds no fact (it only named the deal)."""
+    ``quiet``: say nothing when the message holds no fact (it only named the deal);
+    ``ask_next``: False when the caller answers the message itself (with advice).
+    Returns the events to set: a yes/no check waiting for its answer, or none."""
     kb, store = knowledge_base(), deal_store()
     deal = store.get_deal_by_id(owner, deal_id)
     if deal is None:
-        return
+        return []
     result = step(kb, deal, turn)
     deal = store.apply(owner, deal_id, result.changes)
     if result.noted:
@@ -148,12 +171,27 @@ def take_facts(
     note = long_message_note(turn.text)
     if note:
         dispatcher.utter_message(text=note)
+    if not ask_next:
+        return [SlotSet("pending_check", None)]
+    if result.check:
+        ((fact, value),) = result.check.items()
+        dispatcher.utter_message(
+            response="utter_check_fact",
+            fact=fact.replace("_", " "),
+            value=kb.label(fact, value),
+            buttons=[
+                {"title": "Yes", "payload": "/give_facts" + json.dumps(result.check)},
+                {"title": "No", "payload": "/deny"},
+            ],
+        )
+        return [SlotSet("pending_check", result.check)]
     if result.question is not None:
         ask(dispatcher, result.question)
     elif result.finished:
         dispatcher.utter_message(response="utter_review_complete", company=deal.company)
         give_advice(dispatcher, owner, deal, slack)
         store.end_review(owner, deal_id, "complete")
+    return [SlotSet("pending_check", None)]
 
 
 class ActionPause(Action):

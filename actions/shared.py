@@ -54,7 +54,23 @@ def latest_turn(tracker: Tracker) -> Turn:
         intent=(message.get("intent") or {}).get("name") or "",
         entities=checked_entities(knowledge_base(), message.get("entities") or []),
         text=message.get("text") or "",
+        command=bool(message.get("command")),
+        candidates=list(message.get("fact_candidates") or []),
     )
+
+
+def answers_review(owner: str, turn: Turn) -> Deal | None:
+    """The deal under review when this message answers it: it carries deal facts, names
+    no other client and is no explicit command, whatever intent was guessed."""
+    if turn.command or not turn.deal_facts():
+        return None
+    deal = deal_store().active_deal(owner)
+    if deal is None:
+        return None
+    company = company_named(turn)
+    if company and find_deal([deal], company).deal is None:
+        return None
+    return deal
 
 
 def company_named(turn: Turn) -> str | None:

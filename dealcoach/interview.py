@@ -49,12 +49,23 @@ class Turn:
     intent: str
     entities: List[Dict[str, Any]]
     text: str = ""
+    #: The intent was an explicit command ("update Globex: ..."), not a guess.
+    command: bool = False
+    #: The understanding's untaken best guesses ({"entity", "value", "confidence"},
+    #: ``about: asked`` for stance and met of the person just asked about).
+    candidates: List[Dict[str, Any]] = field(default_factory=list)
+
+    def deal_facts(self) -> List[Dict[str, Any]]:
+        """What the message says about a deal (not which deal, not a concept)."""
+        return [e for e in self.entities if e.get("entity") not in ("company", "concept")]
 
 
 @dataclass
 class Outcome:
     changes: List[Change] = field(default_factory=list)
     noted: List[str] = field(default_factory=list)
+    #: A likely answer to the question asked, to confirm with yes or no ({fact: value}).
+    check: Dict[str, str] = field(default_factory=dict)
 
     @property
     def understood(self) -> bool:
@@ -86,6 +97,8 @@ class Step:
     deferred: str | None = None
     #: A question that came back from later and still got no answer: left open.
     left_open: str | None = None
+    #: Put this yes/no check ({fact: value}) instead of the question.
+    check: Dict[str, str] = field(default_factory=dict)
 
     @property
     def understood(self) -> bool:
@@ -104,6 +117,10 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
     again (or nothing else is left to ask), it stays open, as if skipped."""
     outcome = interpret(kb, deal, turn)
     changes = list(outcome.changes)
+    if outcome.check and deal.asking and deal.asked < ASK_AT_MOST:
+        # The yes/no check takes the question's place (and counts as putting it).
+        changes.append(Change("asking", value=deal.asking, data={"times": deal.asked + 1}))
+        return Step(changes, outcome.noted, None, False, check=outcome.check)
     preview = copy.deepcopy(deal)
     for change in changes:
         apply_change(preview, change)
@@ -256,7 +273,55 @@ def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
     entities = [e for e in turn.entities if e.get("entity") and e.get("value") is not None]
     _read_deal_facts(kb, deal, turn, entities, outcome)
     _read_people(kb, deal, turn, entities, outcome)
+    _read_in_context(kb, deal, turn, outcome)
     return outcome
+
+
+#: An answer to the question just asked is read with the question as a prior: the
+#: understanding's best guess of the asked fact is taken from ``CONTEXT_ACCEPT`` on
+#: (the understanding alone needs 0.5), and confirmed with a yes/no check from
+#: ``CONTEXT_CHECK`` on. Stance and met of the person asked about, from an answer
+#: naming nobody, need ``CONTEXT_PERSON``.
+CONTEXT_ACCEPT = 0.3
+CONTEXT_CHECK = 0.1
+CONTEXT_PERSON = 0.5
+
+
+def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome) -> None:
+    if not deal.asking or not turn.candidates or turn.intent in ("affirm", "deny"):
+        return
+    kind, _, who = deal.asking.partition(":")
+    if kind in DEAL_FACTS:
+        if any(c.kind == "fact" and c.key == kind for c in outcome.changes):
+            return
+        guess = next(
+            (c for c in turn.candidates if c.get("entity") == kind and not c.get("about")), None
+        )
+        if guess is None or guess["value"] == getattr(deal, kind):
+            return
+        if guess["confidence"] >= CONTEXT_ACCEPT:
+            outcome.changes.append(Change("fact", kind, guess["value"]))
+            outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, guess['value'])}")
+        elif guess["confidence"] >= CONTEXT_CHECK:
+            outcome.check = {kind: str(guess["value"])}
+        return
+    person = deal.stakeholder(who) if kind in ("stance", "met") else None
+    if person is None or any(
+        c.kind == "person" and name_key(c.key) == person.key and kind in c.data
+        for c in outcome.changes
+    ):
+        return
+    guess = next(
+        (c for c in turn.candidates if c.get("entity") == kind and c.get("about") == "asked"),
+        None,
+    )
+    if guess is None or guess["confidence"] < CONTEXT_PERSON:
+        return
+    value: Any = guess["value"] == "met" if kind == "met" else guess["value"]
+    outcome.changes.append(Change("person", person.name, data={kind: value}))
+    outcome.noted.append(
+        f"{person.name}: " + (("met" if value else "not met yet") if kind == "met" else value)
+    )
 
 
 def _question_label(key: str) -> str:

@@ -24,7 +24,9 @@ cues (``dealcoach.names``), and combines them by this policy (thresholds in
    only when the message mentions no one.
 5. **Candidates.** The best learned value of each fact type that was not taken, with
    its probability (at least ``candidate``), is passed on as ``fact_candidates``:
-   the interview reads them in the light of the question it just asked.
+   the interview reads them in the light of the question it just asked. A message
+   naming nobody also gets the stance and met it gives the person just asked about
+   (``about: asked``): "yes, met him twice" answers "Have you met Jan?".
 """
 
 from __future__ import annotations
@@ -119,7 +121,29 @@ class MessageReader:
             return Reading(learned.intents, found + resolved)
         facts, candidates = self._message_facts(found, learned.facts)
         people = self._person_facts(text, facts, resolved, learned.facts)
+        if not _mentions(resolved, facts):
+            candidates += self._answer_candidates(text)
         return Reading(learned.intents, people + resolved, candidates)
+
+    def _answer_candidates(self, text: str) -> List[Dict[str, Any]]:
+        """Stance and met for whoever the question just named ("yes, a big fan"): the
+        best of each, marked ``about: asked``, for the interview to weigh."""
+        assert self.learned is not None
+        scores = self.learned.read_answer(text)
+        out = []
+        for fact_type in ("stance", "met"):
+            ranked = sorted(
+                ((p, label.split("=", 1)[1]) for label, p in scores.items()
+                 if label.startswith(fact_type + "=")),
+                reverse=True,
+            )  # fmt: skip
+            if ranked and ranked[0][0] >= self.policy.candidate:
+                p, value = ranked[0]
+                out.append(
+                    {"entity": fact_type, "value": value, "confidence": round(float(p), 4),
+                     "about": "asked"}
+                )  # fmt: skip
+        return out
 
     # --- message-level facts -----------------------------------------------------
 

@@ -1,8 +1,8 @@
-"""Rasa NLU component: explicit commands decide the intent, whatever DIET thinks.
+"""Rasa NLU component: explicit commands decide the intent, whatever the classifier guessed.
 
 "rename Globex to Globex Europe" is a rename however much the names look like deal
 facts. Each intent in the ``commands`` config has a regular expression; a message
-that matches one gets that intent with confidence 1.0. Runs after DIET and before
+that matches one gets that intent with confidence 1.0. Runs after the intent classifier and before
 the FallbackClassifier.
 """
 
@@ -17,6 +17,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+#: The parse-data key naming the command a message matched.
+COMMAND = "command"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -57,4 +60,7 @@ class CommandIntents(GraphComponent):
             chosen = {"name": intent, "confidence": 1.0}
             message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+            # The actions must know a command from a guess: a guessed update or advice
+            # request that carries facts during a review is taken as a review answer.
+            message.set(COMMAND, intent, add_to_output=True)
         return messages

@@ -231,3 +231,43 @@ def test_the_only_question_left_is_left_open_not_asked_a_third_time(kb, deal):
     result = _play(kb, deal, "dunno really")
     assert result.left_open == "the perceived risk" and result.deferred is None
     assert "perceived_risk" in deal.unknown and result.question is None
+
+
+def test_an_answer_is_read_with_the_question_as_a_prior(kb, deal):
+    deal.asking = "buying_stage"
+    sure = Turn(
+        "give_facts",
+        [],
+        "they're lining up a few vendors",
+        candidates=[{"entity": "buying_stage", "value": "supplier_search", "confidence": 0.4}],
+    )
+    assert interpret(kb, deal, sure).changes == [Change("fact", "buying_stage", "supplier_search")]
+    # Not asked about: the same guess is no fact.
+    deal.asking = "sector"
+    assert interpret(kb, deal, sure).changes == []
+    # Less sure: a yes/no check instead of the question.
+    deal.asking, deal.asked = "buying_stage", 1
+    unsure = Turn(
+        "give_facts",
+        [],
+        "hmm they're kind of looking around",
+        candidates=[{"entity": "buying_stage", "value": "supplier_search", "confidence": 0.15}],
+    )
+    result = step(kb, deal, unsure)
+    assert result.check == {"buying_stage": "supplier_search"}
+    assert not any(c.kind == "fact" for c in result.changes)
+
+
+def test_an_answer_naming_nobody_is_about_the_person_asked_about(kb, deal):
+    apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
+    deal.asking = "met:petra lang"
+    turn = Turn(
+        "give_facts",
+        [],
+        "yes, visited the plant in may",
+        candidates=[{"entity": "met", "value": "met", "confidence": 0.8, "about": "asked"}],
+    )
+    outcome = interpret(kb, deal, turn)
+    assert outcome.changes == [Change("person", "Petra Lang", data={"met": True})]
+    weak = Turn("give_facts", [], "hm", candidates=[{**turn.candidates[0], "confidence": 0.3}])
+    assert interpret(kb, deal, weak).changes == []
