@@ -39,7 +39,8 @@ class ActionAdvise(Action):
         deal = store.get_deal(owner, company) if company else store.active_deal(owner)
         if deal is None:
             dispatcher.utter_message(
-                response="utter_no_such_deal" if company else "utter_which_client"
+                response="utter_no_such_deal" if company else "utter_which_client",
+                company=company,
             )
             return []
         give_advice(dispatcher, owner, deal, on_slack(tracker))

@@ -7,7 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shared import deal_store, knowledge_base, latest_turn, named_or_active_deal, owner_of
+from actions.shared import (
+    answers_review,
+    deal_store,
+    knowledge_base,
+    latest_turn,
+    named_or_active_deal,
+    owner_of,
+)
 from dealcoach import quiz
 from dealcoach.learn import apply_to_deal, concept_of, example, explain
 
@@ -22,7 +29,15 @@ class _ConceptAnswer:
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        concept = concept_of(knowledge_base(), latest_turn(tracker).entities)
+        turn = latest_turn(tracker)
+        concept = concept_of(knowledge_base(), turn.entities)
+        answered = None if concept else answers_review(owner_of(tracker), turn)
+        if answered is not None:
+            # "eleni as well" under "Who writes the specification?" names no concept:
+            # it answers the review, whatever intent was guessed.
+            from actions.review import take_facts
+
+            return take_facts(dispatcher, owner_of(tracker), int(answered.id or 0), turn)
         if concept is None and self.follow_up:
             concept = tracker.get_slot("last_concept")
         if concept is None:

@@ -13,6 +13,7 @@ from actions.learning import answer_quiz
 from actions.shared import (
     answers_review,
     ask,
+    client_answer,
     company_named,
     deal_store,
     knowledge_base,
@@ -35,7 +36,7 @@ class ActionStartReview(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
-        company = company_named(turn)
+        company = client_answer(tracker, turn)
         answered = None if company else answers_review(owner, turn)
         if answered is not None:
             # "they want to switch provider" is no request to resume: it answers.
@@ -95,6 +96,8 @@ class ActionAnswer(Action):
             deal = store.active_deal(owner)
             if deal is not None:
                 return take_facts(dispatcher, owner, int(deal.id or 0), turn)
+        if client_answer(tracker, turn) and not company_named(turn):
+            return self._review(dispatcher, tracker)  # "mas vidal" after "Which client?"
         run = store.current_quiz(owner)
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
@@ -116,14 +119,17 @@ class ActionAnswer(Action):
 
     def _review(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
-        company = company_named(turn)
-        deal = store.active_deal(owner)
+        company = client_answer(tracker, turn)
+        deal = None if company and not company_named(turn) else store.active_deal(owner)
         events: List[Dict[str, Any]] = []
         if deal is None and company:
-            deal = store.open_deal(owner, company)[0]
+            deal, created = store.open_deal(owner, company)
             store.set_active(owner, deal.id)
             store.start_review(owner, deal.id)
-            dispatcher.utter_message(response="utter_review_started", company=deal.company)
+            dispatcher.utter_message(
+                response="utter_review_started" if created else "utter_review_resumed",
+                company=deal.company,
+            )
             # Facts given while the bot asked which client: they are this one's.
             pending = tracker.get_slot("pending_entities") or []
             turn = Turn(turn.intent, turn.entities + pending, turn.text, turn.command)

@@ -3,6 +3,7 @@ action-server process (not per request), and the translation from tracker to cor
 
 import json
 import logging
+import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -71,6 +72,31 @@ def answers_review(owner: str, turn: Turn) -> Deal | None:
     if company and find_deal([deal], company).deal is None:
         return None
     return deal
+
+
+def client_answer(tracker: Tracker, turn: Turn) -> str | None:
+    """The client the message names, or the message itself when it is a bare name
+    typed just after "Which client is this about?" ("mas vidal")."""
+    company = company_named(turn)
+    if company or not _asked_which_client(tracker) or turn.deal_facts():
+        return company
+    text = turn.text.strip(" \t.!?")
+    for lead in ("new deal:", "new deal", "it's", "its", "it is", "the"):
+        if text.lower().startswith(lead + " ") or text.lower().startswith(lead + ":"):
+            text = text[len(lead) :].strip(" :")
+    if 0 < len(text.split()) <= 5 and _BARE_NAME.match(text):
+        return text
+    return None
+
+
+_BARE_NAME = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
+
+
+def _asked_which_client(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action") == "utter_which_client"
+    return False
 
 
 def company_named(turn: Turn) -> str | None:

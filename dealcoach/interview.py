@@ -345,6 +345,13 @@ def _read_deal_facts(
             if getattr(deal, name) == entity["value"] and name not in values:
                 values[name] = None
             continue
+        if (
+            entity.get("source") == "learned"
+            and getattr(deal, name) is not None
+            and turn.intent != "correction"
+        ):
+            # A model's guess never replaces a known fact: a pattern or a correction does.
+            continue
         # Several values of one fact in a message: the last one said stands.
         values[name] = int(entity["value"]) if name == "employees" else entity["value"]
     if "employees" not in values and deal.asking == "company_size":
@@ -577,6 +584,13 @@ def _person_change(
         )
         if unnamed is not None:
             target, data["rename"] = unnamed.name, name
+    if existing is None and update.get("named", True) and "rename" not in data:
+        same, rename = _same_person(deal, name, turn.text)
+        if same is not None:
+            target = same.name
+            if rename:
+                data["rename"] = rename
+            existing = same
     if existing is None and not update.get("named", True):
         data["named"] = False
     adds = [r for r in data.pop("add_roles", []) if r not in data.get("remove_roles", [])]
@@ -589,6 +603,25 @@ def _person_change(
         return
     outcome.changes.append(Change("person", target, data=data))
     outcome.noted.append(_describe_person(kb, deal, target, data))
+
+
+def _same_person(deal: Deal, name: str, text: str) -> tuple[Stakeholder | None, str | None]:
+    """A name that is a stakeholder we know under another form, and the fuller or
+    corrected name to give them: "tomas" is Tomas Hruby; "tomas hruby" completes
+    Tomas; "it's siobhan, not shivon" corrects Shivon Gallagher to Siobhan Gallagher."""
+    words = name_key(name).split()
+    named = [s for s in deal.stakeholders if s.named]
+    for slip in re.finditer(r"\bnot\s+([^\W\d_][\w'-]*)", text, re.IGNORECASE):
+        wrong = name_key(slip.group(1))
+        meant = [s for s in named if s.key.split()[0] == wrong and wrong not in words]
+        if len(meant) == 1:
+            rest = meant[0].name.split()[1:] if len(words) == 1 else []
+            return meant[0], " ".join([name, *rest])
+    if len(words) == 1:
+        fuller = [s for s in named if s.key.split()[0] == words[0]]
+        return (fuller[0], None) if len(fuller) == 1 else (None, None)
+    shorter = [s for s in named if s.key == words[0]]
+    return (shorter[0], name) if len(shorter) == 1 else (None, None)
 
 
 def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, Any]) -> str:

@@ -271,3 +271,27 @@ def test_an_answer_naming_nobody_is_about_the_person_asked_about(kb, deal):
     assert outcome.changes == [Change("person", "Petra Lang", data={"met": True})]
     weak = Turn("give_facts", [], "hm", candidates=[{**turn.candidates[0], "confidence": 0.3}])
     assert interpret(kb, deal, weak).changes == []
+
+
+def test_a_models_guess_does_not_replace_a_known_fact(kb, deal):
+    deal.purchase_situation = "new_task"
+    guess = {"entity": "purchase_situation", "value": "modified_rebuy", "source": "learned"}
+    assert (
+        interpret(kb, deal, Turn("give_facts", [guess], "they trial three vendors")).changes == []
+    )
+    corrected = interpret(kb, deal, Turn("correction", [guess], "no wait, they buy it already"))
+    assert corrected.changes == [Change("fact", "purchase_situation", "modified_rebuy")]
+    stated = {**guess, "source": "pattern"}
+    assert interpret(kb, deal, Turn("give_facts", [stated], "it's a modified rebuy")).changes
+
+
+def test_a_name_completed_or_corrected_stays_one_person(say, deal):
+    say(deal, "tomas is the decider", persons=["tomas"])
+    say(deal, "tomas hruby runs the plant", persons=["tomas hruby"])
+    assert [s.name for s in deal.stakeholders] == ["tomas hruby"]
+    say(deal, "tomas also signs the PO", persons=["tomas"])
+    assert [s.name for s in deal.stakeholders] == ["tomas hruby"]
+    say(deal, "shivon gallagher got it going", persons=["shivon gallagher"])
+    say(deal, "oh its siobhan, not shivon", intent="correction", persons=["siobhan"])
+    assert [s.name for s in deal.stakeholders] == ["tomas hruby", "siobhan gallagher"]
+    assert deal.stakeholders[0].roles == ["decider"]

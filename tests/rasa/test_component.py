@@ -20,13 +20,18 @@ def storage(tmp_path):
     return LocalModelStorage(tmp_path / "storage")
 
 
-def trained(storage, config):
+def trained(storage, config, training_data=None):
+    """The component trained on ``training_data``: rules only unless ``config`` gives
+    ``facts_data`` (the learned models take minutes on the full data)."""
     resource = Resource("knowledge_entities")
     context = ExecutionContext(GraphSchema({}), "test")
     component = KnowledgeEntityExtractor.create(
-        {**KnowledgeEntityExtractor.get_default_config(), **config}, storage, resource, context
+        {**KnowledgeEntityExtractor.get_default_config(), "facts_data": False, **config},
+        storage,
+        resource,
+        context,
     )
-    component.train(TrainingData())
+    component.train(training_data or TrainingData())
     return component, resource, context
 
 
@@ -99,6 +104,38 @@ def test_command_intents_override_the_learned_intent():
     other.set("intent", {"name": "give_facts", "confidence": 0.9})
     component.process([message, other])
     assert message.get("intent") == {"name": "rename_deal", "confidence": 1.0}
+    assert message.get("command") == "rename_deal" and other.get("command") is None
     ranking = [(r["name"], r["confidence"]) for r in message.get("intent_ranking")]
     assert ranking == [("rename_deal", 1.0), ("give_facts", 0.49)]
     assert other.get("intent")["name"] == "give_facts"
+
+
+def test_with_learned_models_it_classifies_intents_and_stores_them_in_the_model(storage, tmp_path):
+    annotated = tmp_path / "annotated.yml"
+    annotated.write_text(
+        yaml.safe_dump(
+            {
+                "examples": [
+                    {"text": "Jan Smit at Hollandia signs the contract", "intent": "give_facts",
+                     "entities": {"person": ["Jan Smit"], "company": ["Hollandia"]},
+                     "people": [{"who": "Jan Smit", "roles": ["decider"]}]},
+                    {"text": "they are haggling over the discount", "intent": "give_facts",
+                     "entities": {"buying_stage": ["negotiation"]}},
+                ]
+                * 10
+            }
+        )
+    )  # fmt: skip
+    examples = [
+        Message.build(text=text, intent=intent)
+        for text, intent in [("hello there", "greet"), ("hi", "greet"), ("bye now", "goodbye")] * 5
+    ]
+    config = {"facts_data": str(annotated), "learned": {"epochs": 1, "parallel": False}}
+    component, resource, context = trained(storage, config, TrainingData(examples))
+    loaded = KnowledgeEntityExtractor.load(config, storage, resource, context)
+    message = Message.build(text="hello there")
+    loaded.process([message])
+    ranking = message.get("intent_ranking")
+    assert message.get("intent") == ranking[0]
+    assert {r["name"] for r in ranking} == {"greet", "goodbye"}
+    assert isinstance(message.get("fact_candidates"), list)

@@ -1,0 +1,85 @@
+"""The blind blocks stay unseen: no text of theirs, exact or nearly, in training data.
+
+Texts are compared normalised (lower case, punctuation and spacing dropped); a near
+duplicate shares most of its word trigrams (and at least four) with a training text.
+The development set (``dev.yml``, tuned on) is not checked: its figures are not
+claimed as unseen.
+"""
+
+import re
+
+import yaml
+
+from tests.conftest import ROOT
+
+BLIND = sorted((ROOT / "tests" / "nlu" / "blind").glob("*/messages.yml"))
+REVIEWS = sorted((ROOT / "tests" / "nlu" / "blind").glob("*/reviews.yml"))
+#: Share of a message's word trigrams found in one training text that makes it a near duplicate.
+NEAR = 0.6
+#: ... and at least this many trigrams (six words in a row, or more) in common.
+SHARED = 4
+#: Messages shorter than this (in words) are commands anyone would type, not distinctive.
+SHORT = 7
+
+
+def normalised(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def trigrams(text: str) -> set:
+    words = normalised(text).split()
+    return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def training_texts() -> list:
+    annotation = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+    texts = [
+        annotation.sub(r"\1", line.strip()[2:])
+        for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("- ")
+    ]
+    for path in sorted((ROOT / "annotated").glob("*.yml")):
+        texts += [str(e["text"]) for e in yaml.safe_load(path.read_text())["examples"]]
+    return texts
+
+
+def blind_texts() -> list:
+    texts = [
+        str(e["text"])
+        for path in BLIND
+        for e in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
+    ]
+    for path in REVIEWS:
+        for review in yaml.safe_load(path.read_text(encoding="utf-8"))["reviews"]:
+            texts += [str(t) for t in review.get("turns") or [] if isinstance(t, str)]
+    return texts
+
+
+def test_there_are_blind_blocks():
+    assert BLIND and all(len(yaml.safe_load(p.read_text())["examples"]) >= 300 for p in BLIND)
+
+
+def test_no_blind_message_is_a_training_text_or_a_near_duplicate_of_one():
+    training = training_texts()
+    exact = {normalised(t) for t in training}
+    index: dict = {}
+    for number, text in enumerate(training):
+        for gram in trigrams(text):
+            index.setdefault(gram, set()).add(number)
+    copied, near = [], []
+    for text in blind_texts():
+        if len(normalised(text).split()) < SHORT:
+            continue  # "quiz me", "what should i do next": everyone writes those
+        if normalised(text) in exact:
+            copied.append(text)
+            continue
+        grams = trigrams(text)
+        shared: dict = {}
+        for gram in grams:
+            for number in index.get(gram, ()):
+                shared[number] = shared.get(number, 0) + 1
+        most = max(shared.values(), default=0)
+        if most >= SHARED and most / len(grams) >= NEAR:
+            near.append(text)
+    assert not copied and not near, (copied, near)
