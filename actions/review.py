@@ -22,7 +22,7 @@ from actions.shared import (
     owner_of,
 )
 from dealcoach import quiz
-from dealcoach.deal import Change
+from dealcoach.deal import Change, name_key
 from dealcoach.interview import Turn, long_message_note, step
 
 
@@ -57,7 +57,7 @@ class ActionStartReview(Action):
         )
         # Facts said with the start ("new deal: Zeller, they make robots") and facts
         # given before any deal was named are not lost.
-        pending = tracker.get_slot("pending_entities") or []
+        pending = _pending_facts(tracker, deal.company)
         facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
         events = take_facts(
             dispatcher,
@@ -131,7 +131,7 @@ class ActionAnswer(Action):
                 company=deal.company,
             )
             # Facts given while the bot asked which client: they are this one's.
-            pending = tracker.get_slot("pending_entities") or []
+            pending = _pending_facts(tracker, deal.company)
             turn = Turn(turn.intent, turn.entities + pending, turn.text, turn.command)
             events.append(SlotSet("pending_entities", None))
         if deal is None:
@@ -144,6 +144,16 @@ class ActionAnswer(Action):
             pending = (tracker.get_slot("pending_entities") or []) + facts
             return [SlotSet("pending_entities", pending)]
         return events + take_facts(dispatcher, owner, deal.id, turn, slack=on_slack(tracker))
+
+
+def _pending_facts(tracker: Tracker, company: str) -> List[Dict[str, Any]]:
+    """Facts kept while the bot asked which client, without the client's own name
+    taken for a person ("quick one - mas vidal, olive farm ...")."""
+    return [
+        e
+        for e in tracker.get_slot("pending_entities") or []
+        if not (e.get("entity") == "person" and name_key(str(e.get("value"))) == name_key(company))
+    ]
 
 
 def take_facts(

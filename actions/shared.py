@@ -10,9 +10,9 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from dealcoach.deal import Deal
+from dealcoach.deal import Deal, name_key
 from dealcoach.entity_check import checked_entities
-from dealcoach.interview import Asked, Turn
+from dealcoach.interview import Asked, Turn, known_people
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
 from dealcoach.store import SQLiteDealStore, owner_id
@@ -63,10 +63,10 @@ def latest_turn(tracker: Tracker) -> Turn:
 def answers_review(owner: str, turn: Turn) -> Deal | None:
     """The deal under review when this message answers it: it carries deal facts, names
     no other client and is no explicit command, whatever intent was guessed."""
-    if turn.command or not turn.deal_facts():
+    if turn.command:
         return None
     deal = deal_store().active_deal(owner)
-    if deal is None:
+    if deal is None or not (turn.deal_facts() or known_people(deal, turn.text)):
         return None
     company = company_named(turn)
     if company and find_deal([deal], company).deal is None:
@@ -78,9 +78,12 @@ def client_answer(tracker: Tracker, turn: Turn) -> str | None:
     """The client the message names, or the message itself when it is a bare name
     typed just after "Which client is this about?" ("mas vidal")."""
     company = company_named(turn)
-    if company or not _asked_which_client(tracker) or turn.deal_facts():
+    if company or not _asked_which_client(tracker):
         return company
     text = turn.text.strip(" \t.!?")
+    # The name recogniser may take a bare client name for a person ("Mas Vidal").
+    if any(name_key(str(e.get("value"))) != name_key(text) for e in turn.deal_facts()):
+        return None
     for lead in ("new deal:", "new deal", "it's", "its", "it is", "the"):
         if text.lower().startswith(lead + " ") or text.lower().startswith(lead + ":"):
             text = text[len(lead) :].strip(" :")

@@ -379,6 +379,7 @@ def _read_people(
     kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Dict[str, Any]], outcome: Outcome
 ) -> None:
     people = [e for e in entities if e["entity"] == "person"]
+    people += known_people(deal, turn.text, people)
     facts = [e for e in entities if e["entity"] in PERSON_FACTS]
     asked_person = _asked_person(deal)
     asked_role = deal.asking[5:] if deal.asking and deal.asking.startswith("role:") else None
@@ -442,6 +443,34 @@ def _asked_person(deal: Deal) -> Stakeholder | None:
     if deal.asking and deal.asking.split(":")[0] in ("stance", "met"):
         return deal.stakeholder(deal.asking.split(":", 1)[1])
     return None
+
+
+def known_people(
+    deal: Deal, text: str, found: Sequence[Dict[str, Any]] = ()
+) -> List[Dict[str, Any]]:
+    """Stakeholders of the deal that the message names (full or first name, any case)
+    and the name recogniser missed: "luc does that himself too" is Luc Delacroix."""
+    taken = [(e.get("start"), e.get("end")) for e in found]
+    out: List[Dict[str, Any]] = []
+    for person in (p for p in deal.stakeholders if p.named):
+        for form in dict.fromkeys([person.name, person.name.split()[0]]):
+            if len(form) < 3:
+                continue
+            match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE)
+            if match is None:
+                continue
+            overlaps = any(
+                s is not None and e is not None and s < match.end() and match.start() < e
+                for s, e in taken
+            )
+            if not overlaps:
+                out.append(
+                    {"entity": "person", "value": person.name, "start": match.start(),
+                     "end": match.end()}
+                )  # fmt: skip
+                taken.append((match.start(), match.end()))
+            break
+    return out
 
 
 def _read_yes_no_about_person(

@@ -295,3 +295,10 @@ def test_a_name_completed_or_corrected_stays_one_person(say, deal):
     say(deal, "oh its siobhan, not shivon", intent="correction", persons=["siobhan"])
     assert [s.name for s in deal.stakeholders] == ["tomas hruby", "siobhan gallagher"]
     assert deal.stakeholders[0].roles == ["decider"]
+
+
+def test_a_known_stakeholder_is_recognised_by_first_name_in_lower_case(kb, deal):
+    apply_change(deal, Change("person", "Luc Delacroix", data={"roles": ["decider"]}))
+    deal.asking = "role:buyer"
+    outcome = interpret(kb, deal, Turn("give_facts", [], "luc does that himself too"))
+    assert outcome.changes == [Change("person", "Luc Delacroix", data={"add_roles": ["buyer"]})]
