@@ -26,14 +26,21 @@ class ActionAdvise(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        # (actions.review imports this module: imported here, when it runs)
+        from actions.review import (
+            client_named_after_asking,
+            take_facts,
+        )
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         owner, store, turn = owner_of(tracker), deal_store(), latest_turn(tracker)
         company = company_named(turn)
         answered = answers_review(owner, turn)
         if answered is not None:
             # "they're negotiating now, what do I do?": the facts first, then advice on
             # the deal as it now stands.
-            from actions.review import take_facts
-
             take_facts(dispatcher, owner, int(answered.id or 0), turn, ask_next=False)
             company = None
         deal = store.get_deal(owner, company) if company else store.active_deal(owner)

@@ -33,6 +33,12 @@ class ActionBrief(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        # (actions.review imports this module: imported here, when it runs)
+        from actions.review import client_named_after_asking
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         deal = named_or_active_deal(dispatcher, tracker, "deal_brief")
         if deal is None:
             return []
@@ -53,6 +59,11 @@ class ActionListDeals(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         kb, deals = knowledge_base(), deal_store().list_deals(owner_of(tracker))
         if not deals:
             dispatcher.utter_message(response="utter_no_deals")
@@ -76,6 +87,11 @@ class ActionUpdateDeal(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         turn = latest_turn(tracker)
         answered = answers_review(owner_of(tracker), turn)
         if answered is not None and not company_named(turn):
@@ -106,6 +122,11 @@ class ActionRenameDeal(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         turn = latest_turn(tracker)
         names = [str(e["value"]) for e in turn.entities if e.get("entity") == "company"]
         parsed = re.search(
@@ -140,6 +161,11 @@ class ActionDeleteDeal(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         if not [e for e in latest_turn(tracker).entities if e.get("entity") == "company"]:
             dispatcher.utter_message(response="utter_delete_which")
             return []

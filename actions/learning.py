@@ -29,6 +29,11 @@ class _ConceptAnswer:
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         turn = latest_turn(tracker)
         concept = concept_of(knowledge_base(), turn.entities)
         answered = None if concept else answers_review(owner_of(tracker), turn)
@@ -93,6 +98,11 @@ class ActionStartQuiz(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         kb, store, owner = knowledge_base(), deal_store(), owner_of(tracker)
         turn = latest_turn(tracker)
         topic = quiz.topic_asked(kb, turn.text, turn.entities)
@@ -153,6 +163,11 @@ class ActionQuizProgress(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        from actions.review import client_named_after_asking  # (imports this module)
+
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         store, owner = deal_store(), owner_of(tracker)
         history = store.quiz_history(owner)
         if not history:

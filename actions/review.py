@@ -35,7 +35,7 @@ class ActionStartReview(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
+        owner, turn = owner_of(tracker), latest_turn(tracker)
         company = client_answer(tracker, turn)
         answered = None if company else answers_review(owner, turn)
         if answered is not None:
@@ -43,31 +43,57 @@ class ActionStartReview(Action):
             return take_facts(
                 dispatcher, owner, int(answered.id or 0), turn, slack=on_slack(tracker)
             )
-        deal, created = store.open_deal(owner, company) if company else (None, False)
-        deal = deal or store.active_deal(owner)
-        if deal is None:
-            dispatcher.utter_message(response="utter_which_client")
-            return []
-        store.set_active(owner, deal.id)
-        store.start_review(owner, deal.id)
-        store.stop_quiz(owner)  # from now on, answers are about the deal
-        dispatcher.utter_message(
-            response="utter_review_started" if created else "utter_review_resumed",
-            company=deal.company,
-        )
-        # Facts said with the start ("new deal: Zeller, they make robots") and facts
-        # given before any deal was named are not lost.
-        pending = _pending_facts(tracker, deal.company)
-        facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
-        events = take_facts(
-            dispatcher,
-            owner,
-            deal.id,
-            Turn("give_facts", facts, turn.text, candidates=turn.candidates),
-            quiet=True,
-            slack=on_slack(tracker),
-        )
-        return [SlotSet("pending_entities", None), *events]
+        return start_review(dispatcher, tracker, company)
+
+
+def start_review(
+    dispatcher: CollectingDispatcher, tracker: Tracker, company: str | None
+) -> List[Dict[str, Any]]:
+    """Open (or resume) the review of ``company``, else of the deal being worked on."""
+    owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
+    deal, created = store.open_deal(owner, company) if company else (None, False)
+    deal = deal or store.active_deal(owner)
+    if deal is None:
+        dispatcher.utter_message(response="utter_which_client")
+        return []
+    store.set_active(owner, deal.id)
+    store.start_review(owner, deal.id)
+    store.stop_quiz(owner)  # from now on, answers are about the deal
+    dispatcher.utter_message(
+        response="utter_review_started" if created else "utter_review_resumed",
+        company=deal.company,
+    )
+    # Facts said with the start ("new deal: Zeller, they make robots") and facts
+    # given before any deal was named are not lost.
+    pending = _pending_facts(tracker, deal.company)
+    facts = [e for e in turn.entities if e.get("entity") != "company"] + pending
+    facts = [e for e in facts if name_key(str(e.get("value"))) != name_key(deal.company)]
+    events = take_facts(
+        dispatcher,
+        owner,
+        deal.id,
+        Turn("give_facts", facts, turn.text, candidates=turn.candidates),
+        quiet=True,
+        slack=on_slack(tracker),
+    )
+    return [SlotSet("pending_entities", None), *events]
+
+
+def client_named_after_asking(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> List[Dict[str, Any]] | None:
+    """For every action: when the message is a bare client name typed after "Which
+    client is this about?", start that review instead (the events), else None."""
+    company = named_after_which_client(tracker)
+    return start_review(dispatcher, tracker, company) if company else None
+
+
+def named_after_which_client(tracker: Tracker) -> str | None:
+    """A bare client name typed after "Which client is this about?", whatever intent
+    was guessed for it ("Stalbud Krakow" can look like a rename)."""
+    turn = latest_turn(tracker)
+    company = client_answer(tracker, turn)
+    return company if company and not company_named(turn) and not turn.command else None
 
 
 class ActionAnswer(Action):
@@ -219,6 +245,9 @@ class ActionPause(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        redirected = client_named_after_asking(dispatcher, tracker)
+        if redirected is not None:
+            return redirected
         owner, store = owner_of(tracker), deal_store()
         if store.current_quiz(owner) is not None:
             store.stop_quiz(owner)
