@@ -72,7 +72,7 @@ def start_review(
         dispatcher,
         owner,
         deal.id,
-        Turn("give_facts", facts, turn.text, candidates=turn.candidates),
+        Turn("start_review", facts, turn.text, candidates=turn.candidates),
         quiet=True,
         slack=on_slack(tracker),
     )

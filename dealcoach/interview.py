@@ -126,7 +126,10 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
         apply_change(preview, change)
     question = next_question(kb, preview)
     deferred = left_open = None
-    if question is not None and question.key == deal.asking and deal.asked >= ASK_AT_MOST:
+    # Resuming a review puts the waiting question again: that is no second miss.
+    resumed = turn.intent == "start_review"
+    asked = 0 if resumed else deal.asked
+    if question is not None and question.key == deal.asking and asked >= ASK_AT_MOST:
         key = question.key
         later = Change("defer", key)
         apply_change(preview, later)
@@ -140,7 +143,7 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
             question = next_question(kb, preview)
             left_open = _topic(deal, key)
     key = question.key if question else None
-    times = deal.asked + 1 if key is not None and key == deal.asking else 1
+    times = asked + 1 if key is not None and key == deal.asking else 1
     if key != deal.asking or times != deal.asked:
         changes.append(Change("asking", value=key, data={"times": times}))
     if question is not None and times == ASK_AT_MOST:
@@ -288,7 +291,7 @@ CONTEXT_PERSON = 0.5
 
 
 def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome) -> None:
-    if not deal.asking or not turn.candidates or turn.intent in ("affirm", "deny"):
+    if not deal.asking or not turn.candidates or turn.intent in ("affirm", "deny", "start_review"):
         return
     kind, _, who = deal.asking.partition(":")
     if kind in DEAL_FACTS:

@@ -61,6 +61,8 @@ NAME_LABELS = ("company", "person")
 #: The trained pipelines, each in a folder of that name (see ``build``).
 MODELS = ("intent", "facts", "names", "mention")
 TARGET = "xxtargetxx"
+#: The words seen in training, one per line, beside the pipelines.
+VOCABULARY_FILE = "vocabulary.txt"
 OTHER = "xxotherxx"
 #: Pronouns that point back at the last person mentioned ("she signs").
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
@@ -423,8 +425,9 @@ def train_model(
 class LearnedReader:
     """The trained pipelines and what they read from a message."""
 
-    def __init__(self, models: Dict[str, Language]) -> None:
+    def __init__(self, models: Dict[str, Language], vocabulary: Iterable[str] = ()) -> None:
         self.models = models
+        self.vocabulary = frozenset(vocabulary)
 
     @classmethod
     def train(
@@ -444,6 +447,8 @@ class LearnedReader:
         data = augmented(examples, settings.augment, random.Random(settings.seed))
         labels = {**labels, "names": NAME_LABELS}
         elsewhere = ("names", "mention") if settings.parallel and (os.cpu_count() or 1) > 1 else ()
+        vocabulary = sorted({w for e in data for w in words(e.text)})
+        (out / VOCABULARY_FILE).write_text("\n".join(vocabulary), encoding="utf-8")
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             running = [
                 pool.submit(train_model, m, data, labels[m], settings, out) for m in elsewhere
@@ -457,12 +462,32 @@ class LearnedReader:
 
     @classmethod
     def from_disk(cls, path: Path) -> LearnedReader:
-        return cls({model: spacy.load(path / model) for model in MODELS})
+        known = path / VOCABULARY_FILE
+        vocabulary = known.read_text(encoding="utf-8").split() if known.exists() else ()
+        return cls({model: spacy.load(path / model) for model in MODELS}, vocabulary)
+
+    def familiarity(self, text: str) -> float:
+        """The share of the message's words seen in training (1.0 when it has none to
+        judge by, or no vocabulary was kept)."""
+        found = words(text)
+        if not self.vocabulary:
+            return 1.0
+        if not found:
+            return 0.0
+        return sum(w in self.vocabulary for w in found) / len(found)
 
     def read_message(self, text: str) -> MessageScores:
         """The message's intent ranking, fact scores (label -> probability) and names."""
         intents = self.models["intent"](text).cats
-        ranking = sorted(intents.items(), key=lambda pair: pair[1], reverse=True)
+        # A classifier trained on sales talk is sure of itself on anything: on words it
+        # never saw (emoji, another script, markup) its confidence means nothing, so it
+        # is scaled by how familiar the words are, and the fallback takes over.
+        familiar = self.familiarity(text)
+        ranking = sorted(
+            ((name, p * familiar) for name, p in intents.items()),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
         facts = dict(self.models["facts"](text).cats)
         names = [(e.start_char, e.end_char, e.label_) for e in self.models["names"](text).ents]
         return MessageScores(ranking, facts, names)
@@ -477,6 +502,11 @@ class LearnedReader:
             return []
         texts = [marked_text(text, mentions, i) for i in range(len(mentions))]
         return [dict(doc.cats) for doc in self.models["mention"].pipe(texts)]
+
+
+def words(text: str) -> List[str]:
+    """The words of a message for the familiarity check: letters only, two or more."""
+    return [w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)]
 
 
 def _name_tags(doc: Any, names: Sequence[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:

@@ -117,7 +117,9 @@ class MessageReader:
         ]
         resolved = self.names.resolve(text, names, found)
         intent = learned.intents[0][0] if learned.intents else None
-        if intent not in self.policy.fact_intents:
+        # A broken button payload ("/give_facts[]") reaches us as text: the rules may
+        # read it, the models' guesses may not.
+        if intent not in self.policy.fact_intents or text.lstrip().startswith("/"):
             return Reading(learned.intents, found + resolved)
         facts, candidates = self._message_facts(found, learned.facts)
         people = self._person_facts(text, facts, resolved, learned.facts)
