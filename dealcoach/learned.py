@@ -466,30 +466,34 @@ class LearnedReader:
         vocabulary = known.read_text(encoding="utf-8").split() if known.exists() else ()
         return cls({model: spacy.load(path / model) for model in MODELS}, vocabulary)
 
-    def familiarity(self, text: str) -> float:
-        """The share of the message's words seen in training (1.0 when it has none to
-        judge by, or no vocabulary was kept)."""
-        found = words(text)
+    def familiarity(self, text: str, names: Sequence[Tuple[int, int, str]] = ()) -> float:
+        """The share of the message's words seen in training, names left out (names
+        are new by nature); 1.0 without a vocabulary or when only names are left."""
         if not self.vocabulary:
             return 1.0
+        outside = "".join(
+            " " if any(s <= i < e for s, e, _ in names) else c for i, c in enumerate(text)
+        )
+        found = words(outside)
         if not found:
-            return 0.0
+            return 1.0 if names else 0.0
         return sum(w in self.vocabulary for w in found) / len(found)
 
     def read_message(self, text: str) -> MessageScores:
         """The message's intent ranking, fact scores (label -> probability) and names."""
         intents = self.models["intent"](text).cats
+        names = [(e.start_char, e.end_char, e.label_) for e in self.models["names"](text).ents]
         # A classifier trained on sales talk is sure of itself on anything: on words it
         # never saw (emoji, another script, markup) its confidence means nothing, so it
-        # is scaled by how familiar the words are, and the fallback takes over.
-        familiar = self.familiarity(text)
+        # is scaled by how familiar the words are (squared: half the words unknown is
+        # already a poor sign), and the fallback takes over.
+        familiar = self.familiarity(text, names) ** 2
         ranking = sorted(
             ((name, p * familiar) for name, p in intents.items()),
             key=lambda pair: pair[1],
             reverse=True,
         )
         facts = dict(self.models["facts"](text).cats)
-        names = [(e.start_char, e.end_char, e.label_) for e in self.models["names"](text).ents]
         return MessageScores(ranking, facts, names)
 
     def read_answer(self, text: str) -> Dict[str, float]:

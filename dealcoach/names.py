@@ -75,6 +75,16 @@ class NameResolver:
             r"(?:^|[^\w'])(?i:" + "|".join(_words(p) for p in _longest_first(cues.company_before))
             + r")\s+(?i:the\s+)?$"
         )  # fmt: skip
+        self._command = re.compile(
+            r"^\W*(?:"
+            + "|".join(_words(p) for p in _longest_first(cues.company_before))
+            + r")\s*[:\-]?\s+(?:the\s+)?(?P<name>[^\W\d_][\w .&'-]{0,60}?)"
+            + r"(?:\s+(?:"
+            + "|".join(_words(p) for p in cues.company_after)
+            + r"))?"
+            + r"\s*[.!?]*\s*$",
+            re.IGNORECASE,
+        )
         self._after = re.compile(
             r"^(?:'s)?\s+(?i:" + "|".join(_words(p) for p in cues.company_after) + r")(?!\w)"
         )
@@ -88,6 +98,7 @@ class NameResolver:
         """The names, joined, extended, filtered and given their kind."""
         kept = [n for n in names if _letters(text, n) > 1 and not _inside_facts(n, facts)]
         kept += self._missed_legal_names(text, kept, facts)
+        kept += self._missed_command_name(text, kept, facts)
         resolved = []
         for name in _join_fragments(text, kept):
             name = self._with_suffix(text, name)
@@ -111,6 +122,21 @@ class NameResolver:
                 found.append({"entity": "company", "value": text[start : match.end()],
                               "start": start, "end": match.end()})  # fmt: skip
         return found
+
+    def _missed_command_name(
+        self, text: str, names: List[Entity], facts: List[Entity]
+    ) -> List[Entity]:
+        # "new deal: Clickco", "back to korsgaard": a whole message that is a deal
+        # command and a short rest; the rest is the client, whatever the model saw.
+        match = self._command.match(text)
+        if match is None or any(n["entity"] == "company" for n in names):
+            return []
+        start, end = match.span("name")
+        if len(text[start:end].split()) > 5 or any(
+            start < t["end"] and t["start"] < end for t in facts
+        ):
+            return []
+        return [{"entity": "company", "value": text[start:end], "start": start, "end": end}]
 
     def _with_suffix(self, text: str, name: Entity) -> Entity:
         value = text[name["start"] : name["end"]]

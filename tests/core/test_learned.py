@@ -107,3 +107,16 @@ def test_labels_come_from_the_knowledge_base(kb):
     assert "buying_stage=negotiation" in facts and "sector=logistics" in facts
     assert len(facts) == sum(len(kb.values(t)) for t in {f.split("=")[0] for f in facts})
     assert set(mention_labels(kb)) >= {"role=decider", "stance=champion", "met=not_met"}
+
+
+def test_unfamiliar_words_lower_the_intent_confidence(reader):
+    out, _ = reader
+    loaded = LearnedReader.from_disk(out)
+    known = next(iter(loaded.vocabulary))
+    assert loaded.familiarity(f"{known} {known}") == 1.0
+    assert loaded.familiarity("\U0001f680\U0001f525") == 0.0
+    assert loaded.familiarity(f"{known} qzxwv") == 0.5
+    # Names are new by nature: they do not count against a message.
+    assert loaded.familiarity(f"{known} Qzxwv", [(len(known) + 1, len(known) + 6, "person")]) == 1.0
+    junk = loaded.read_message("\U0001f680\U0001f525")
+    assert all(p == 0.0 for _, p in junk.intents)

@@ -107,3 +107,13 @@ def test_a_name_from_or_at_another_name_is_a_person(resolve):
         ("person", "Ferhat"),
         ("company", "Demirtaş Holding"),
     ]
+
+
+def test_a_deal_command_names_the_client_the_model_missed(resolve):
+    for text, name in [
+        ("new deal: Clickco", "Clickco"),
+        ("back to korsgaard hydraulics", "korsgaard hydraulics"),
+        ("review the Acme deal", "Acme"),
+    ]:
+        assert resolve(text) == [("company", name)]
+    assert resolve("start a review on Müller Robotics please") == []
