@@ -417,7 +417,12 @@ def _read_people(
             update["met"] = fact["value"] == "met"
     if asked_role and len(updates) == 1:
         only = next(iter(updates.values()))
-        if not only.get("add_roles") and not only.get("remove_roles"):
+        # "Petra Lang is the CFO" names the CFO we knew: no answer to the question.
+        names_a_known_title = only.get("title") and any(
+            not s.named and s.title and name_key(s.title) == name_key(only["title"])
+            for s in deal.stakeholders
+        )
+        if not only.get("add_roles") and not only.get("remove_roles") and not names_a_known_title:
             only["add_roles"] = [asked_role]
     _assume_title_roles(kb, deal, anchors, updates)
 

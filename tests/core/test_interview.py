@@ -302,3 +302,10 @@ def test_a_known_stakeholder_is_recognised_by_first_name_in_lower_case(kb, deal)
     deal.asking = "role:buyer"
     outcome = interpret(kb, deal, Turn("give_facts", [], "luc does that himself too"))
     assert outcome.changes == [Change("person", "Luc Delacroix", data={"add_roles": ["buyer"]})]
+
+
+def test_naming_a_known_title_holder_is_no_answer_to_the_role_question(say, deal):
+    say(deal, "the CFO makes the final call")
+    deal.asking = "role:prescriber"
+    say(deal, "Petra Lang is the CFO", persons=["Petra Lang"])
+    assert roles(deal) == {"Petra Lang": {"decider"}}
