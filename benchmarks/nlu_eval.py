@@ -258,7 +258,12 @@ def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, An
                     return deals[0] if len(deals) == 1 else _named(deals, company)
 
                 report = run_reviews(
-                    kb, reviews, lambda s: lambda t: servers.send(s, t), stored, client_question()
+                    kb,
+                    reviews,
+                    lambda s: lambda t: servers.send(s, t),
+                    stored,
+                    client_question(),
+                    prefix=f"{path.parent.name}-",
                 )
                 results[block_label(path)] = {
                     **report.summary(),

@@ -471,6 +471,8 @@ class LearnedReader:
         are new by nature); 1.0 without a vocabulary or when only names are left."""
         if not self.vocabulary:
             return 1.0
+        if not words(text):
+            return 0.0
         outside = "".join(
             " " if any(s <= i < e for s, e, _ in names) else c for i, c in enumerate(text)
         )
@@ -488,6 +490,8 @@ class LearnedReader:
         # is scaled by how familiar the words are (squared: half the words unknown is
         # already a poor sign), and the fallback takes over.
         familiar = self.familiarity(text, names) ** 2
+        if familiar == 0.0:
+            names = []  # nothing here is sales talk: no name in it either
         ranking = sorted(
             ((name, p * familiar) for name, p in intents.items()),
             key=lambda pair: pair[1],

@@ -348,14 +348,16 @@ def run_reviews(
     send_as: Callable[[str], Send],
     stored_deal: Callable[[str, str], Dict[str, Any] | None],
     client_question: str = "",
+    prefix: str = "",
 ) -> ReviewReport:
-    """Play every review as its own salesperson (sender ``review-<id>``) and score it.
+    """Play every review as its own salesperson (sender ``review-<prefix><id>``: give
+    each file its own prefix, its ids repeat another's) and score it.
 
     ``send_as(sender)`` gives that salesperson's ``send``; ``stored_deal(sender,
     company)`` the deal stored for them afterwards, as ``dealcoach export`` shows it."""
     scored, played_all = [], []
     for review in reviews:
-        sender = f"review-{review.id}"
+        sender = f"review-{prefix}{review.id}"
         played = play(kb, review, send_as(sender), client_question)
         played_all.append(played)
         scored.append(score(review, stored_deal(sender, review.company)))

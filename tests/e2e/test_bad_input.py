@@ -162,7 +162,8 @@ def test_a_20000_character_message_is_answered(checked):
     seconds = time.monotonic() - started
     assert "steel & metals" in reply and "2000 employees" in reply
     assert "I read its first 2,000 characters" in reply
-    assert DIDNT_GET in say(checked, me, "\U0001f4a5" * 10_000)  # 20,000 UTF-16 units
+    junk = say(checked, me, "\U0001f4a5" * 10_000)  # 20,000 UTF-16 units
+    assert DIDNT_GET in junk or NO_FACT in junk  # during a review: no fact in that
     (deal,) = checked.deals(me)
     assert (deal["sector"], deal["employees"]) == ("steel_metals", 2000)
     report("20,000-character message", f"answered in {seconds:.1f} s")
