@@ -24,6 +24,7 @@ import bisect
 import copy
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence
 
@@ -389,6 +390,12 @@ def _read_people(
     if not people and not facts:
         if asked_role and turn.intent in ("give_facts", "nlu_fallback", "correction"):
             name = turn.text.strip().strip(".!")
+            # Words nobody understood (the fallback) count as a name only in Latin
+            # letters: a greeting in another script is no decider. Names in any script
+            # still come through the name recogniser, with their own intent.
+            latin = all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
+            if turn.intent == "nlu_fallback" and not latin:
+                name = ""
             if _NAME_LIKE.match(name) and len(name.split()) <= 4:
                 people = [{"entity": "person", "value": name}]
         if not people:

@@ -309,3 +309,11 @@ def test_naming_a_known_title_holder_is_no_answer_to_the_role_question(say, deal
     deal.asking = "role:prescriber"
     say(deal, "Petra Lang is the CFO", persons=["Petra Lang"])
     assert roles(deal) == {"Petra Lang": {"decider"}}
+
+
+def test_words_nobody_understood_in_another_script_are_no_answer(kb, deal):
+    deal.asking = "role:decider"
+    arabic = Turn("nlu_fallback", [], "\u0645\u0631\u062d\u0628\u0627 \u0628\u0643\u0645")
+    assert interpret(kb, deal, arabic).changes == []
+    latin = interpret(kb, deal, Turn("nlu_fallback", [], "jordi wójcik"))
+    assert latin.changes == [Change("person", "jordi wójcik", data={"add_roles": ["decider"]})]
