@@ -13,6 +13,7 @@ from actions.learning import answer_quiz
 from actions.shared import (
     answers_review,
     ask,
+    asked_which_client,
     client_answer,
     company_named,
     deal_store,
@@ -92,8 +93,17 @@ def named_after_which_client(tracker: Tracker) -> str | None:
     """A bare client name typed after "Which client is this about?", whatever intent
     was guessed for it ("Stalbud Krakow" can look like a rename)."""
     turn = latest_turn(tracker)
-    company = client_answer(tracker, turn)
-    return company if company and not company_named(turn) and not turn.command else None
+    if turn.command or turn.intent in NOT_A_NAME or not asked_which_client(tracker):
+        return None
+    return client_answer(tracker, turn)
+
+
+#: Intents a short reply is reliably classified into, and that are never a client's
+#: name ("skip", "no idea", "thanks", "b").
+NOT_A_NAME = (
+    "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "skip",
+    "dont_know", "pause", "list_deals", "quiz", "quiz_progress", "quiz_answer",
+)  # fmt: skip
 
 
 class ActionAnswer(Action):
@@ -122,8 +132,9 @@ class ActionAnswer(Action):
             deal = store.active_deal(owner)
             if deal is not None:
                 return take_facts(dispatcher, owner, int(deal.id or 0), turn)
-        if client_answer(tracker, turn) and not company_named(turn):
-            return self._review(dispatcher, tracker)  # "mas vidal" after "Which client?"
+        named = named_after_which_client(tracker)
+        if named:
+            return start_review(dispatcher, tracker, named)  # "mas vidal" after "Which client?"
         run = store.current_quiz(owner)
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
@@ -145,8 +156,8 @@ class ActionAnswer(Action):
 
     def _review(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
-        company = client_answer(tracker, turn)
-        deal = None if company and not company_named(turn) else store.active_deal(owner)
+        company = company_named(turn)
+        deal = store.active_deal(owner)
         events: List[Dict[str, Any]] = []
         if deal is None and company:
             deal, created = store.open_deal(owner, company)

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from dealcoach.deal import Deal, name_key
+from dealcoach.deal import Deal
 from dealcoach.entity_check import checked_entities
 from dealcoach.interview import Asked, Turn, known_people
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
@@ -75,27 +75,28 @@ def answers_review(owner: str, turn: Turn) -> Deal | None:
 
 
 def client_answer(tracker: Tracker, turn: Turn) -> str | None:
-    """The client the message names, or the message itself when it is a bare name
-    typed just after "Which client is this about?" ("mas vidal")."""
+    """The client the message names; just after "Which client is this about?", a bare
+    name is the client whole, however the name recogniser cut or kinded it ("Tindahan
+    Plus" read as the person "Tindahan")."""
     company = company_named(turn)
-    if company or not _asked_which_client(tracker):
+    if not asked_which_client(tracker):
         return company
     text = turn.text.strip(" \t.!?")
-    # The name recogniser may take a bare client name for a person ("Mas Vidal").
-    if any(name_key(str(e.get("value"))) != name_key(text) for e in turn.deal_facts()):
-        return None
     for lead in ("new deal:", "new deal", "it's", "its", "it is", "the"):
         if text.lower().startswith(lead + " ") or text.lower().startswith(lead + ":"):
             text = text[len(lead) :].strip(" :")
-    if 0 < len(text.split()) <= 5 and _BARE_NAME.match(text):
+    stated = [
+        e for e in turn.deal_facts() if e.get("entity") != "person" and e.get("source") != "learned"
+    ]
+    if not stated and len(text) > 1 and len(text.split()) <= 5 and _BARE_NAME.match(text):
         return text
-    return None
+    return company
 
 
 _BARE_NAME = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
 
 
-def _asked_which_client(tracker: Tracker) -> bool:
+def asked_which_client(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
             return (event.get("metadata") or {}).get("utter_action") == "utter_which_client"

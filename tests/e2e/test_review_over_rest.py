@@ -95,3 +95,18 @@ def test_facts_before_a_deal_is_named_are_kept(servers):
     assert "Which client" in servers.say(me, "the CFO makes the final call")
     servers.say(me, "new deal: Hooli")
     assert people(deal_of(servers, me, "Hooli"))["CFO"]["roles"] == ["decider"]
+
+
+def test_facts_before_the_client_then_its_bare_name_start_the_review(servers):
+    me = "rep-bare"
+    asked = servers.say(me, "they run freight ferries up the coast, maybe 680 staff")
+    assert "Which client is this about?" in asked
+    # Typed as the answer: a name the recogniser may cut, kind or take for a command.
+    started = servers.say(me, "Fjordlinja Frakt")
+    assert "New deal: Fjordlinja Frakt" in started and "680 employees" in started
+    deal = deal_of(servers, me, "Fjordlinja Frakt")
+    assert (deal["sector"], deal["employees"]) == ("logistics", 680)
+    # A short reply that is no name is not taken for one.
+    assert "Which client is this about?" in servers.say("rep-bare-2", "they make boxes, 90 people")
+    servers.say("rep-bare-2", "skip")
+    assert servers.export("rep-bare-2") == []
