@@ -24,7 +24,7 @@ from actions.shared import (
 )
 from dealcoach import quiz
 from dealcoach.deal import Change, name_key
-from dealcoach.interview import Turn, long_message_note, step
+from dealcoach.interview import Turn, client_in_reply, long_message_note, step
 
 
 class ActionStartReview(Action):
@@ -90,20 +90,11 @@ def client_named_after_asking(
 
 
 def named_after_which_client(tracker: Tracker) -> str | None:
-    """A bare client name typed after "Which client is this about?", whatever intent
-    was guessed for it ("Stalbud Krakow" can look like a rename)."""
-    turn = latest_turn(tracker)
-    if turn.command or turn.intent in NOT_A_NAME or not asked_which_client(tracker):
+    """The client named in reply to "Which client is this about?", whatever intent was
+    guessed for it ("Stalbud Krakow" can look like a rename)."""
+    if not asked_which_client(tracker):
         return None
-    return client_answer(tracker, turn)
-
-
-#: Intents a short reply is reliably classified into, and that are never a client's
-#: name ("skip", "no idea", "thanks", "b").
-NOT_A_NAME = (
-    "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "skip",
-    "dont_know", "pause", "list_deals", "quiz", "quiz_progress", "quiz_answer",
-)  # fmt: skip
+    return client_in_reply(latest_turn(tracker))
 
 
 class ActionAnswer(Action):

@@ -3,16 +3,16 @@ action-server process (not per request), and the translation from tracker to cor
 
 import json
 import logging
-import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from dealcoach import interview
 from dealcoach.deal import Deal
 from dealcoach.entity_check import checked_entities
-from dealcoach.interview import Asked, Turn, known_people
+from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
 from dealcoach.store import SQLiteDealStore, owner_id
@@ -61,39 +61,17 @@ def latest_turn(tracker: Tracker) -> Turn:
 
 
 def answers_review(owner: str, turn: Turn) -> Deal | None:
-    """The deal under review when this message answers it: it carries deal facts, names
-    no other client and is no explicit command, whatever intent was guessed."""
-    if turn.command:
-        return None
+    """The deal under review when this message answers it (``interview.answers_review``)."""
     deal = deal_store().active_deal(owner)
-    if deal is None or not (turn.deal_facts() or known_people(deal, turn.text)):
-        return None
-    company = company_named(turn)
-    if company and find_deal([deal], company).deal is None:
-        return None
-    return deal
+    return deal if interview.answers_review(deal, turn) else None
 
 
 def client_answer(tracker: Tracker, turn: Turn) -> str | None:
-    """The client the message names; just after "Which client is this about?", a bare
-    name is the client whole, however the name recogniser cut or kinded it ("Tindahan
-    Plus" read as the person "Tindahan")."""
-    company = company_named(turn)
-    if not asked_which_client(tracker):
-        return company
-    text = turn.text.strip(" \t.!?")
-    for lead in ("new deal:", "new deal", "it's", "its", "it is", "the"):
-        if text.lower().startswith(lead + " ") or text.lower().startswith(lead + ":"):
-            text = text[len(lead) :].strip(" :")
-    stated = [
-        e for e in turn.deal_facts() if e.get("entity") != "person" and e.get("source") != "learned"
-    ]
-    if not stated and len(text) > 1 and len(text.split()) <= 5 and _BARE_NAME.match(text):
-        return text
-    return company
-
-
-_BARE_NAME = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
+    """The client the message names; just after "Which client is this about?", what
+    the reply names as one (``interview.client_in_reply``)."""
+    if asked_which_client(tracker):
+        return interview.client_in_reply(turn)
+    return turn.company()
 
 
 def asked_which_client(tracker: Tracker) -> bool:
@@ -104,8 +82,7 @@ def asked_which_client(tracker: Tracker) -> bool:
 
 
 def company_named(turn: Turn) -> str | None:
-    names = [str(e["value"]).strip() for e in turn.entities if e.get("entity") == "company"]
-    return names[0] if names and names[0] else None
+    return turn.company()
 
 
 def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Sequence
 
 from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
 from dealcoach.knowledge import KnowledgeBase, Question
+from dealcoach.matching import find_deal
 from dealcoach.numbers import parse_count
 
 PERSON_FACTS = ("role", "stance", "met", "job_title")
@@ -59,6 +60,50 @@ class Turn:
     def deal_facts(self) -> List[Dict[str, Any]]:
         """What the message says about a deal (not which deal, not a concept)."""
         return [e for e in self.entities if e.get("entity") not in ("company", "concept")]
+
+    def company(self) -> str | None:
+        """The client the message names, if any."""
+        names = [str(e["value"]).strip() for e in self.entities if e.get("entity") == "company"]
+        return names[0] if names and names[0] else None
+
+
+#: Intents a short reply is reliably classified into, and that are never a client's
+#: name ("skip", "no idea", "thanks", "b").
+NOT_A_NAME = (
+    "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "skip",
+    "dont_know", "pause", "list_deals", "quiz", "quiz_progress", "quiz_answer",
+)  # fmt: skip
+_CLIENT_LEADS = ("new deal:", "new deal", "it's", "its", "it is", "the")
+
+
+def client_in_reply(turn: Turn) -> str | None:
+    """The client a reply to "Which client is this about?" names, whatever intent was
+    guessed for it: a bare name is the client whole, however the name recogniser cut or
+    kinded it ("Tindahan Plus" read as the person "Tindahan"); else the client named."""
+    if turn.command or turn.intent in NOT_A_NAME:
+        return None
+    text = turn.text.strip(" \t.!?")
+    for lead in _CLIENT_LEADS:
+        if text.lower().startswith((lead + " ", lead + ":")):
+            text = text[len(lead) :].strip(" :")
+    stated = [
+        e for e in turn.deal_facts() if e.get("entity") != "person" and e.get("source") != "learned"
+    ]
+    if not stated and len(text) > 1 and len(text.split()) <= 5 and _NAME_LIKE.match(text):
+        return text
+    return turn.company()
+
+
+def answers_review(deal: Deal | None, turn: Turn) -> bool:
+    """Whether a message answers the review of ``deal``: it carries deal facts or names
+    one of its people, names no other client and is no explicit command, whatever
+    intent was guessed."""
+    if turn.command or deal is None:
+        return False
+    if not (turn.deal_facts() or known_people(deal, turn.text)):
+        return False
+    company = turn.company()
+    return not company or find_deal([deal], company).deal is not None
 
 
 @dataclass

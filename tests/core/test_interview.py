@@ -175,6 +175,23 @@ def test_buttons_carry_canonical_values(kb, deal):
     assert values[:3] == ["new_task", "modified_rebuy", "straight_rebuy"]
 
 
+def _answer_all_but(deal, left):
+    """Every deal fact and role of the interview known or skipped, but ``left``."""
+    facts = {
+        "sector": "retail",
+        "company_size": "large",
+        "purchase_situation": "new_task",
+        "supplier_position": "challenger",
+        "buying_stage": "need",
+        "perceived_risk": "high",
+    }
+    for fact, value in facts.items():
+        if fact != left:
+            apply_change(deal, Change("fact", fact, value))
+    for role in ("decider", "prescriber", "buyer", "user"):
+        apply_change(deal, Change("unknown", f"role:{role}"))
+
+
 def _play(kb, deal, text, intent="give_facts"):
     """One message through ``step``, as the review action applies it."""
     result = step(kb, deal, Turn(intent=intent, entities=[], text=text))
@@ -196,16 +213,7 @@ def test_a_question_missed_twice_is_left_for_later_and_comes_back(kb, deal):
     assert deal.deferred == ["sector"] and "sector" not in deal.unknown
     # Everything else answered: the sector comes back, and is left open after two
     # more misses rather than asked a third time in a row.
-    for fact, value in (
-        ("company_size", "large"),
-        ("purchase_situation", "new_task"),
-        ("supplier_position", "challenger"),
-        ("buying_stage", "need"),
-        ("perceived_risk", "high"),
-    ):
-        apply_change(deal, Change("fact", fact, value))
-    for role in ("decider", "prescriber", "buyer", "user"):
-        apply_change(deal, Change("unknown", f"role:{role}"))
+    _answer_all_but(deal, "sector")
     back = _play(kb, deal, "ok")
     assert back.question.key == "sector" and deal.asked == 1
     _play(kb, deal, "pass")
@@ -218,16 +226,7 @@ def test_the_only_question_left_is_left_open_not_asked_a_third_time(kb, deal):
     _play(kb, deal, "hi")
     _play(kb, deal, "hmm")
     deal.asking, deal.asked = "perceived_risk", 2
-    for fact, value in (
-        ("sector", "retail"),
-        ("company_size", "large"),
-        ("purchase_situation", "new_task"),
-        ("supplier_position", "challenger"),
-        ("buying_stage", "need"),
-    ):
-        apply_change(deal, Change("fact", fact, value))
-    for role in ("decider", "prescriber", "buyer", "user"):
-        apply_change(deal, Change("unknown", f"role:{role}"))
+    _answer_all_but(deal, "perceived_risk")
     result = _play(kb, deal, "dunno really")
     assert result.left_open == "the perceived risk" and result.deferred is None
     assert "perceived_risk" in deal.unknown and result.question is None
@@ -317,3 +316,25 @@ def test_words_nobody_understood_in_another_script_are_no_answer(kb, deal):
     assert interpret(kb, deal, arabic).changes == []
     latin = interpret(kb, deal, Turn("nlu_fallback", [], "jordi wójcik"))
     assert latin.changes == [Change("person", "jordi wójcik", data={"add_roles": ["decider"]})]
+
+
+def test_a_reply_to_which_client_names_it_however_it_was_read():
+    from dealcoach.interview import client_in_reply
+
+    cut = [{"entity": "person", "value": "Tindahan", "start": 0, "end": 8}]
+    assert client_in_reply(Turn("deal_brief", cut, "Tindahan Plus")) == "Tindahan Plus"
+    assert client_in_reply(Turn("give_facts", [], "new deal: Korsgaard")) == "Korsgaard"
+    assert client_in_reply(Turn("skip", [], "skip")) is None
+    facts = [{"entity": "employees", "value": 90}]
+    assert client_in_reply(Turn("give_facts", facts, "they make boxes, 90 people")) is None
+
+
+def test_facts_under_any_guessed_intent_answer_the_review(deal):
+    from dealcoach.interview import answers_review
+
+    stage = [{"entity": "buying_stage", "value": "negotiation"}]
+    assert answers_review(deal, Turn("ask_advice", stage, "they haggle, what now?"))
+    assert not answers_review(deal, Turn("update_deal", stage, "update X: haggling", True))
+    other = stage + [{"entity": "company", "value": "Globex"}]
+    assert not answers_review(deal, Turn("give_facts", other, "Globex is haggling"))
+    assert not answers_review(None, Turn("give_facts", stage, "they haggle"))
