@@ -1,0 +1,22 @@
+"""The reading policy's thresholds, as config.yml sets them."""
+
+from dealcoach.understanding import ReadingPolicy
+
+
+def test_a_fact_type_without_its_own_threshold_uses_accept():
+    policy = ReadingPolicy.from_dict({"accept": 0.45, "accept_by_type": {"perceived_risk": 0.8}})
+    assert policy.accept_for("perceived_risk") == 0.8
+    assert policy.accept_for("buying_stage") == 0.45
+
+
+def test_the_default_thresholds_are_stricter_for_risk_than_for_supplier_position():
+    policy = ReadingPolicy()
+    assert (
+        policy.accept_for("perceived_risk") > policy.accept > policy.accept_for("supplier_position")
+    )
+
+
+def test_unknown_settings_are_ignored_and_numbers_read_from_text():
+    policy = ReadingPolicy.from_dict({"accept": "0.6", "no_such_setting": 1})
+    assert policy.accept == 0.6
+    assert policy.accept_for("role") == dict(ReadingPolicy().accept_by_type)["role"]
