@@ -24,7 +24,7 @@ from actions.shared import (
 )
 from dealcoach import quiz
 from dealcoach.deal import Change, name_key
-from dealcoach.interview import Turn, client_in_reply, long_message_note, step
+from dealcoach.interview import Turn, client_in_reply, long_message_note, misread_client, step
 
 
 class ActionStartReview(Action):
@@ -36,8 +36,13 @@ class ActionStartReview(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        owner, turn = owner_of(tracker), latest_turn(tracker)
+        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         company = client_answer(tracker, turn)
+        if company and misread_client(
+            knowledge_base(), store.active_deal(owner), turn, store.list_deals(owner)
+        ):
+            company = None
+            turn.entities = [e for e in turn.entities if e.get("entity") != "company"]
         answered = None if company else answers_review(owner, turn)
         if answered is not None:
             # "they want to switch provider" is no request to resume: it answers.
@@ -236,6 +241,26 @@ def take_facts(
         give_advice(dispatcher, owner, deal, slack)
         store.end_review(owner, deal_id, "complete")
     return [SlotSet("pending_check", None)]
+
+
+class ActionGoodbye(Action):
+    """ "bye" ends the conversation; a review answer the NLU took for a goodbye ("yes
+    twice" to "Have you met Jan?") answers the review."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        owner, turn = owner_of(tracker), latest_turn(tracker)
+        answered = answers_review(owner, turn)
+        if answered is not None:
+            return take_facts(
+                dispatcher, owner, int(answered.id or 0), turn, slack=on_slack(tracker)
+            )
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
 
 
 class ActionPause(Action):

@@ -63,7 +63,7 @@ def latest_turn(tracker: Tracker) -> Turn:
 def answers_review(owner: str, turn: Turn) -> Deal | None:
     """The deal under review when this message answers it (``interview.answers_review``)."""
     deal = deal_store().active_deal(owner)
-    return deal if interview.answers_review(deal, turn) else None
+    return deal if interview.answers_review(deal, turn, knowledge_base()) else None
 
 
 def client_answer(tracker: Tracker, turn: Turn) -> str | None:

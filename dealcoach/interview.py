@@ -94,16 +94,40 @@ def client_in_reply(turn: Turn) -> str | None:
     return turn.company()
 
 
-def answers_review(deal: Deal | None, turn: Turn) -> bool:
-    """Whether a message answers the review of ``deal``: it carries deal facts or names
-    one of its people, names no other client and is no explicit command, whatever
-    intent was guessed."""
+def answers_review(deal: Deal | None, turn: Turn, kb: KnowledgeBase | None = None) -> bool:
+    """Whether a message answers the review of ``deal``: it carries deal facts, names
+    one of its people or (given ``kb``) opens with a yes or a no to the yes/no question
+    asked; it names no other client and is no explicit command, whatever intent was
+    guessed."""
     if turn.command or deal is None:
         return False
-    if not (turn.deal_facts() or known_people(deal, turn.text)):
+    question = kb.question(deal.asking) if kb is not None and deal.asking else None
+    yes_no = (
+        question is not None and question.yes is not None and reply_yes_no(kb, turn) is not None
+    )
+    if not (turn.deal_facts() or known_people(deal, turn.text) or yes_no):
         return False
     company = turn.company()
     return not company or find_deal([deal], company).deal is not None
+
+
+def misread_client(kb: KnowledgeBase, deal: Deal | None, turn: Turn, deals: Sequence[Deal]) -> bool:
+    """Whether the client a message names is more likely a misread answer than a new
+    deal: during a review, the message states the very fact just asked for, and the
+    name is none of the salesperson's deals ("life & non-life insurer in osaka" to
+    "Which sector is Sakuragawa Mutual in?" once opened a deal called "life & non").
+    Resuming a known deal by name always works; a new one is opened by naming it
+    outside an answer, or with the buttons and commands of the help text."""
+    company = turn.company()
+    if deal is None or not deal.asking or not company or turn.command:
+        return False
+    if find_deal(deals, company).deal is not None:
+        return False
+    question = kb.question(deal.asking)
+    asked = question.entity if question is not None else None
+    return asked is not None and any(
+        e.get("entity") == asked and not e.get("negated") for e in turn.entities
+    )
 
 
 @dataclass
@@ -409,9 +433,11 @@ def _read_deal_facts(
             values["employees"] = count
     if values.get("employees") and "company_size" not in values:
         values["company_size"] = kb.size_for(values["employees"])
-    yes_no = {"affirm": True, "deny": False}.get(turn.intent)
-    if yes_no is not None and deal.asking == "supplier_position" and not values:
-        values["supplier_position"] = "incumbent" if yes_no else "challenger"
+    question = kb.question(deal.asking) if deal.asking and not values else None
+    if question is not None and question.entity and question.yes and question.no:
+        yes_no = reply_yes_no(kb, turn)
+        if yes_no is not None:  # "Are we their current supplier?" "yep, for years"
+            values[question.entity] = question.yes if yes_no else question.no
     for name in DEAL_FACTS:
         if name not in values or values[name] == getattr(deal, name):
             continue
@@ -444,7 +470,7 @@ def _read_people(
             if _NAME_LIKE.match(name) and len(name.split()) <= 4:
                 people = [{"entity": "person", "value": name}]
         if not people:
-            _read_yes_no_about_person(deal, turn, asked_person, outcome)
+            _read_yes_no_about_person(kb, deal, turn, asked_person, outcome)
             return
 
     anchors = _anchors(turn.text, people, facts)
@@ -533,11 +559,27 @@ def known_people(
     return out
 
 
+def reply_yes_no(kb: KnowledgeBase, turn: Turn) -> bool | None:
+    """A yes or a no to a yes/no question: by the intent, or by the reply's opening
+    words ("yes, twice", "nope, only emails"; ``yes_no`` in knowledge/interview.yml).
+    None for anything else, "no idea" included."""
+    said = {"affirm": True, "deny": False}.get(turn.intent)
+    if said is not None or turn.command:
+        return said
+    text = " ".join(re.sub(r"[^\w\s']", " ", turn.text.lower()).split())
+    for kind in ("unsure", "no", "yes"):
+        if any(text == w or text.startswith(w + " ") for w in kb.yes_no.get(kind, ())):
+            return None if kind == "unsure" else kind == "yes"
+    return None
+
+
 def _read_yes_no_about_person(
-    deal: Deal, turn: Turn, person: Stakeholder | None, outcome: Outcome
+    kb: KnowledgeBase, deal: Deal, turn: Turn, person: Stakeholder | None, outcome: Outcome
 ) -> None:
-    yes_no = {"affirm": True, "deny": False}.get(turn.intent)
-    if person and yes_no is not None and deal.asking and deal.asking.startswith("met:"):
+    if not (person and deal.asking and deal.asking.startswith("met:")):
+        return
+    yes_no = reply_yes_no(kb, turn)
+    if yes_no is not None:
         outcome.changes.append(Change("person", person.name, data={"met": yes_no}))
         outcome.noted.append(f"{person.name}: {'met' if yes_no else 'not met yet'}")
 

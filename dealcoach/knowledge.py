@@ -102,6 +102,9 @@ class Question:
     per_person: str | None = None
     buttons: Tuple[str, ...] = ()
     only_if: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    #: The values a plain yes and a plain no give (a yes/no question), else None.
+    yes: str | None = None
+    no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ class KnowledgeBase:
     concepts: Dict[str, Concept] = field(default_factory=dict)
     entities: Dict[str, EntityType] = field(default_factory=dict)
     questions: List[Question] = field(default_factory=list)
+    #: Opening words of a reply that answer a yes/no question: "yes", "no", "unsure".
+    yes_no: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     rules: Dict[str, AdviceRule] = field(default_factory=dict)
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
@@ -155,6 +160,14 @@ class KnowledgeBase:
     def values(self, entity: str) -> List[str]:
         """The canonical ids of one entity type, in file order."""
         return list(self.entities[entity].values)
+
+    def question(self, asking: str) -> Question | None:
+        """The review question behind a deal's ``asking`` key ("met:Jan Smit" -> met)."""
+        for key in (asking, asking.split(":", 1)[0]):
+            for question in self.questions:
+                if question.key == key:
+                    return question
+        return None
 
     def concepts_of_topic(self, topic: str) -> List[Concept]:
         return [c for c in self.concepts.values() if c.topic == topic]
@@ -306,8 +319,11 @@ def _load_interview(kb: KnowledgeBase, path: Path) -> None:
                 per_person=raw.get("per_person"),
                 buttons=tuple(raw.get("buttons", ())),
                 only_if=tuple((k, tuple(v)) for k, v in raw.get("only_if", {}).items()),
+                yes=raw.get("yes"),
+                no=raw.get("no"),
             )
         )
+    kb.yes_no = {k: tuple(v) for k, v in (data.get("yes_no") or {}).items()}
 
 
 def _load_advice(kb: KnowledgeBase, path: Path) -> None:
@@ -359,6 +375,9 @@ def _check_interview(kb: KnowledgeBase, path: Path) -> None:
         for button in question.buttons:
             if not entity or button not in kb.entities[entity].values:
                 raise KnowledgeError(path, f"{where}.buttons", f"{button!r} is not a value")
+        for answer, value in (("yes", question.yes), ("no", question.no)):
+            if value is not None and (not entity or value not in kb.entities[entity].values):
+                raise KnowledgeError(path, f"{where}.{answer}", f"{value!r} is not a value")
         for fact, values in question.only_if:
             if fact not in kb.entities or not set(values) <= set(kb.entities[fact].values):
                 raise KnowledgeError(path, f"{where}.only_if.{fact}", "unknown fact or value")

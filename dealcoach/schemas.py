@@ -103,11 +103,18 @@ ENTITIES: Dict[str, Any] = {
     },
 }
 
+_WORDS = {"type": "array", "minItems": 1, "items": _TEXT, "uniqueItems": True}
 INTERVIEW: Dict[str, Any] = {
     "type": "object",
     "required": ["questions"],
     "additionalProperties": False,
     "properties": {
+        "yes_no": {
+            "type": "object",
+            "required": ["yes", "no", "unsure"],
+            "additionalProperties": False,
+            "properties": {"yes": _WORDS, "no": _WORDS, "unsure": _WORDS},
+        },
         "questions": {
             "type": "array",
             "minItems": 1,
@@ -122,6 +129,8 @@ INTERVIEW: Dict[str, Any] = {
                     "per_person": {"enum": ["stance", "met"]},
                     "ask": _TEXT,
                     "buttons": _ID_LIST,
+                    "yes": _ID,
+                    "no": _ID,
                     "only_if": {
                         "type": "object",
                         "additionalProperties": {"type": "array", "items": _ID},
@@ -133,7 +142,7 @@ INTERVIEW: Dict[str, Any] = {
                     {"required": ["per_person"]},
                 ],
             },
-        }
+        },
     },
 }
 

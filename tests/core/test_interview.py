@@ -338,3 +338,49 @@ def test_facts_under_any_guessed_intent_answer_the_review(deal):
     other = stage + [{"entity": "company", "value": "Globex"}]
     assert not answers_review(deal, Turn("give_facts", other, "Globex is haggling"))
     assert not answers_review(None, Turn("give_facts", stage, "they haggle"))
+
+
+def test_a_reply_opening_with_yes_or_no_answers_a_yes_no_question(kb, deal):
+    apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
+    deal.asking = "met:petra lang"
+    # Whatever the intent model guessed ("yes twice" once came back as goodbye).
+    outcome = interpret(kb, deal, Turn("goodbye", [], "yes twice"))
+    assert outcome.changes == [Change("person", "Petra Lang", data={"met": True})]
+    outcome = interpret(kb, deal, Turn("give_facts", [], "nope, only emails so far"))
+    assert outcome.changes == [Change("person", "Petra Lang", data={"met": False})]
+    for unsure in ("no idea tbh", "not sure"):
+        assert interpret(kb, deal, Turn("give_facts", [], unsure)).changes == []
+    deal.asking = "supplier_position"
+    outcome = interpret(kb, deal, Turn("give_facts", [], "yep, for six years now"))
+    assert [(c.kind, c.key, c.value) for c in outcome.changes] == [
+        ("fact", "supplier_position", "incumbent")
+    ]
+
+
+def test_a_reply_opening_with_yes_answers_nothing_but_a_yes_no_question(kb, deal):
+    deal.asking = "buying_stage"
+    assert interpret(kb, deal, Turn("give_facts", [], "yes")).changes == []
+    deal.asking = "met:petra lang"  # nobody of that name in the deal
+    assert interpret(kb, deal, Turn("give_facts", [], "yes")).changes == []
+
+
+def test_a_name_in_an_answer_to_the_question_asked_is_no_new_client(kb, deal):
+    from dealcoach.interview import misread_client
+
+    deal.asking = "sector"
+    misread = Turn(
+        "start_review",
+        [{"entity": "company", "value": "life & non"}, {"entity": "sector", "value": "insurance"}],
+        "life & non-life insurer in osaka, 4500 employees",
+    )
+    assert misread_client(kb, deal, misread, [deal])
+    # A deal the salesperson already has is resumed, whatever else the message says.
+    other = Deal(owner="u1", company="Brunner AG")
+    named = [{"entity": "company", "value": "Brunner AG"}, {"entity": "sector", "value": "retail"}]
+    resume = Turn("start_review", named, "brunner ag, retail")
+    assert not misread_client(kb, deal, resume, [deal, other])
+    # Naming a client without the fact asked for opens it as before.
+    new = Turn("start_review", [{"entity": "company", "value": "Haldor"}], "let's do Haldor")
+    assert not misread_client(kb, deal, new, [deal])
+    deal.asking = None
+    assert not misread_client(kb, deal, misread, [deal])
