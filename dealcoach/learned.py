@@ -506,6 +506,10 @@ class LearnedReader:
         facts = dict(self.models["facts"](text).cats)
         return MessageScores(ranking, facts, names)
 
+    def read_facts(self, text: str) -> Dict[str, float]:
+        """The facts model's scores for a piece of text (a clause of a message)."""
+        return dict(self.models["facts"](text).cats)
+
     def read_answer(self, text: str) -> Dict[str, float]:
         """What an answer that names nobody says about the person just asked about."""
         return dict(self.models["mention"](answer_text(text)).cats)

@@ -10,10 +10,11 @@ cues (``dealcoach.names``), and combines them by this policy (thresholds in
 2. **Learned facts fill the gaps.** For each message-level fact type the rules left
    empty (buying stage, purchase situation, perceived risk, sector, size, supplier
    position), the learned model's best value is taken when its probability reaches
-   ``accept`` (or that type's own threshold in ``accept_by_type``). Where rules and
-   the model disagree on the client's sector, a model sure of its answer
-   (``override``) while giving the rule's value almost nothing (``veto``) wins:
-   "they ship containers for retailers" is logistics.
+   ``accept`` (or that type's own threshold in ``accept_by_type``); in a long
+   message, the types of ``clause_types`` take the best score of any one clause.
+   Where rules and the model disagree on the client's sector, a model sure of its
+   answer (``override``) while giving the rule's value almost nothing (``veto``)
+   wins: "they ship containers for retailers" is logistics.
 3. **Roles, stance and met belong to a person.** Each person named and each job
    title is a *mention*; the mention model scores what the message says about each.
    A value scored at least ``accept`` for a mention is that mention's, placed on the
@@ -33,6 +34,7 @@ cues (``dealcoach.names``), and combines them by this policy (thresholds in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -52,6 +54,8 @@ SINGLE_VALUED = (
 PERSON_TYPES = ("role", "stance", "met")
 #: A title this close after a name is the same mention ("Petra Lang, CFO").
 SAME_MENTION_GAP = 12
+#: Where a message breaks into clauses: sentence ends, dashes, commas, brackets.
+_CLAUSE_BREAK = re.compile(r"[.;!?]+\s+|\s+[-\u2013\u2014]+\s+|,\s+|\s+\(|\)\s*")
 
 
 #: Intents whose messages carry deal facts: only there do the learned models add facts
@@ -85,14 +89,23 @@ class ReadingPolicy:
     attach: float = 0.2
     candidate: float = 0.1
     fact_intents: Tuple[str, ...] = FACT_INTENTS
+    #: Fact types also read clause by clause in long messages (at least
+    #: ``clause_words`` words): the facts model averages over the whole message, so in
+    #: a 40-word message of five facts the one clause saying "they've never outsourced
+    #: it" is drowned. Measured on blocks 1 and 2: purchase situation 0.70 -> 0.81 and
+    #: 0.72 -> 0.79; the buying stage and risk lost as much as they gained.
+    clause_types: Tuple[str, ...] = ("purchase_situation",)
+    clause_words: int = 12
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> ReadingPolicy:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values: Dict[str, Any] = {}
         for key, value in known.items():
-            if key == "fact_intents":
+            if key in ("fact_intents", "clause_types"):
                 values[key] = tuple(value)
+            elif key == "clause_words":
+                values[key] = int(value)
             elif key == "accept_by_type":
                 values[key] = tuple((str(t), float(p)) for t, p in dict(value).items())
             else:
@@ -144,11 +157,28 @@ class MessageReader:
         # read it, the models' guesses may not.
         if intent not in self.policy.fact_intents or text.lstrip().startswith("/"):
             return Reading(learned.intents, found + resolved)
-        facts, candidates = self._message_facts(found, learned.facts)
+        facts, candidates = self._message_facts(found, self._with_clauses(text, learned.facts))
         people = self._person_facts(text, facts, resolved, learned.facts)
         if not _mentions(resolved, facts):
             candidates += self._answer_candidates(text)
         return Reading(learned.intents, people + resolved, candidates)
+
+    def _with_clauses(self, text: str, scores: Dict[str, float]) -> Dict[str, float]:
+        """The message's fact scores, raised for ``clause_types`` to the best any of its
+        clauses (split at punctuation, which every language writes) gets alone."""
+        assert self.learned is not None
+        policy = self.policy
+        if not policy.clause_types or len(text.split()) < policy.clause_words:
+            return scores
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c and len(c.split()) >= 3]
+        if len(clauses) < 2:
+            return scores
+        raised = dict(scores)
+        for clause in clauses:
+            for label, p in self.learned.read_facts(clause).items():
+                if label.split("=", 1)[0] in policy.clause_types and p > raised.get(label, 0.0):
+                    raised[label] = p
+        return raised
 
     def _answer_candidates(self, text: str) -> List[Dict[str, Any]]:
         """Stance and met for whoever the question just named ("yes, a big fan"): the

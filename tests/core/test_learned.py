@@ -120,3 +120,28 @@ def test_unfamiliar_words_lower_the_intent_confidence(reader):
     assert loaded.familiarity(f"{known} Qzxwv", [(len(known) + 1, len(known) + 6, "person")]) == 1.0
     junk = loaded.read_message("\U0001f680\U0001f525")
     assert all(p == 0.0 for _, p in junk.intents)
+
+
+def test_long_messages_are_also_read_clause_by_clause(reader, kb):
+    from dealcoach.extraction import EntityExtractor, RuleTable
+    from dealcoach.names import NameCues, NameResolver
+    from dealcoach.understanding import MessageReader, ReadingPolicy
+
+    out, _ = reader
+    loaded = LearnedReader.from_disk(out)
+    policy = ReadingPolicy(clause_types=("buying_stage",), clause_words=12)
+    table = RuleTable.from_knowledge(kb)
+    names = NameResolver(NameCues.from_dict(table.name_cues))
+    message_reader = MessageReader(EntityExtractor(table), loaded, names, policy)
+    text = "Petra runs procurement there, about 300 staff - they are haggling over the discount"
+    whole = loaded.read_message(text).facts
+    raised = message_reader._with_clauses(text, whole)
+    clauses = text.replace(" - ", ", ").split(", ")
+    for label, p in raised.items():
+        if label.startswith("buying_stage="):
+            best = max([whole[label]] + [loaded.read_facts(c)[label] for c in clauses])
+            assert p == pytest.approx(best)
+        else:
+            assert p == whole[label]
+    short = "they are haggling over the discount"
+    assert message_reader._with_clauses(short, {"x": 0.1}) == {"x": 0.1}

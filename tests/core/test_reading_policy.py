@@ -20,3 +20,9 @@ def test_unknown_settings_are_ignored_and_numbers_read_from_text():
     policy = ReadingPolicy.from_dict({"accept": "0.6", "no_such_setting": 1})
     assert policy.accept == 0.6
     assert policy.accept_for("role") == dict(ReadingPolicy().accept_by_type)["role"]
+
+
+def test_clause_reading_is_set_per_fact_type():
+    policy = ReadingPolicy.from_dict({"clause_types": ["buying_stage"], "clause_words": "20"})
+    assert policy.clause_types == ("buying_stage",) and policy.clause_words == 20
+    assert ReadingPolicy.from_dict({"clause_types": []}).clause_types == ()

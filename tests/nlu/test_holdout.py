@@ -14,9 +14,9 @@ NLU = ROOT / "tests" / "nlu"
 #: docs/benchmarks.md, "Issue 11": intent macro-F1, knowledge-entity F1, names F1.
 DOCUMENTED = {
     "dev.yml": (0.908, 0.915, 0.900),
-    "blind/block1/messages.yml": (0.877, 0.794, 0.898),
-    "blind/block2/messages.yml": (0.809, 0.769, 0.841),
-    "blind/block3/messages.yml": (0.852, 0.783, 0.875),
+    "blind/block1/messages.yml": (0.877, 0.797, 0.898),
+    "blind/block2/messages.yml": (0.809, 0.787, 0.841),
+    "blind/block3/messages.yml": (0.852, 0.796, 0.875),
 }
 MARGIN = 0.02
 
