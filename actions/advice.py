@@ -7,7 +7,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import (
     answers_review,
-    company_named,
     deal_store,
     knowledge_base,
     latest_turn,
@@ -36,7 +35,7 @@ class ActionAdvise(Action):
         if redirected is not None:
             return redirected
         owner, store, turn = owner_of(tracker), deal_store(), latest_turn(tracker)
-        company = company_named(turn)
+        company = turn.company()
         answered = answers_review(owner, turn)
         if answered is not None:
             # "they're negotiating now, what do I do?": the facts first, then advice on

@@ -9,7 +9,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import (
     answers_review,
-    company_named,
     deal_store,
     knowledge_base,
     latest_turn,
@@ -94,7 +93,7 @@ class ActionUpdateDeal(Action):
             return redirected
         turn = latest_turn(tracker)
         answered = answers_review(owner_of(tracker), turn)
-        if answered is not None and not company_named(turn):
+        if answered is not None and not turn.company():
             # Guessed, not commanded: during a review this is an answer like any other.
             from actions.review import take_facts
 

@@ -15,7 +15,6 @@ from actions.shared import (
     ask,
     asked_which_client,
     client_answer,
-    company_named,
     deal_store,
     knowledge_base,
     latest_turn,
@@ -152,7 +151,7 @@ class ActionAnswer(Action):
 
     def _review(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
-        company = company_named(turn)
+        company = turn.company()
         deal = store.active_deal(owner)
         events: List[Dict[str, Any]] = []
         if deal is None and company:

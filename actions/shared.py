@@ -81,10 +81,6 @@ def asked_which_client(tracker: Tracker) -> bool:
     return False
 
 
-def company_named(turn: Turn) -> str | None:
-    return turn.company()
-
-
 def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:
     """Put an interview question, with buttons where the answer is a closed set."""
     buttons: List[Dict[str, Any]] = []
@@ -137,7 +133,7 @@ def named_or_active_deal(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
 ) -> Optional[Deal]:
     """``resolve_deal`` for the company the latest message names."""
-    company = company_named(latest_turn(tracker))
+    company = latest_turn(tracker).company()
     return resolve_deal(dispatcher, owner_of(tracker), company, intent)
 
 

@@ -26,7 +26,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
 from dealcoach.knowledge import KnowledgeBase, Question
@@ -101,10 +101,7 @@ def answers_review(deal: Deal | None, turn: Turn, kb: KnowledgeBase | None = Non
     guessed."""
     if turn.command or deal is None:
         return False
-    question = kb.question(deal.asking) if kb is not None and deal.asking else None
-    yes_no = (
-        question is not None and question.yes is not None and reply_yes_no(kb, turn) is not None
-    )
+    yes_no = kb is not None and yes_no_answer(kb, deal, turn) is not None
     if not (turn.deal_facts() or known_people(deal, turn.text) or yes_no):
         return False
     company = turn.company()
@@ -433,11 +430,9 @@ def _read_deal_facts(
             values["employees"] = count
     if values.get("employees") and "company_size" not in values:
         values["company_size"] = kb.size_for(values["employees"])
-    question = kb.question(deal.asking) if deal.asking and not values else None
-    if question is not None and question.entity and question.yes and question.no:
-        yes_no = reply_yes_no(kb, turn)
-        if yes_no is not None:  # "Are we their current supplier?" "yep, for years"
-            values[question.entity] = question.yes if yes_no else question.no
+    answer = yes_no_answer(kb, deal, turn) if not values else None
+    if answer is not None and answer[0].entity:  # "Are we their supplier?" "yep, for years"
+        values[answer[0].entity] = answer[1]
     for name in DEAL_FACTS:
         if name not in values or values[name] == getattr(deal, name):
             continue
@@ -573,15 +568,27 @@ def reply_yes_no(kb: KnowledgeBase, turn: Turn) -> bool | None:
     return None
 
 
+def yes_no_answer(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Tuple[Question, str] | None:
+    """The question asked and the value the reply gives it, when the question is a
+    yes/no one (``yes`` and ``no`` in knowledge/interview.yml) and the reply a yes or
+    a no."""
+    question = kb.question(deal.asking) if deal.asking else None
+    if question is None or question.yes is None or question.no is None:
+        return None
+    said = reply_yes_no(kb, turn)
+    if said is None:
+        return None
+    return question, question.yes if said else question.no
+
+
 def _read_yes_no_about_person(
     kb: KnowledgeBase, deal: Deal, turn: Turn, person: Stakeholder | None, outcome: Outcome
 ) -> None:
-    if not (person and deal.asking and deal.asking.startswith("met:")):
-        return
-    yes_no = reply_yes_no(kb, turn)
-    if yes_no is not None:
-        outcome.changes.append(Change("person", person.name, data={"met": yes_no}))
-        outcome.noted.append(f"{person.name}: {'met' if yes_no else 'not met yet'}")
+    answer = yes_no_answer(kb, deal, turn)
+    if person and answer is not None and answer[0].per_person == "met":
+        met = answer[1] == "met"
+        outcome.changes.append(Change("person", person.name, data={"met": met}))
+        outcome.noted.append(f"{person.name}: {'met' if met else 'not met yet'}")
 
 
 def _anchors(

@@ -503,11 +503,10 @@ class LearnedReader:
             key=lambda pair: pair[1],
             reverse=True,
         )
-        facts = dict(self.models["facts"](text).cats)
-        return MessageScores(ranking, facts, names)
+        return MessageScores(ranking, self.read_facts(text), names)
 
     def read_facts(self, text: str) -> Dict[str, float]:
-        """The facts model's scores for a piece of text (a clause of a message)."""
+        """The facts model's scores for a message or a piece of it (a clause)."""
         return dict(self.models["facts"](text).cats)
 
     def read_answer(self, text: str) -> Dict[str, float]:
