@@ -29,18 +29,45 @@ _WORD_NUMBER = (
 )
 _DIGIT_NUMBER = r"(?:\d{1,3}(?:[,.\s]\d{3})+|\d+(?:[.,]\d+)?)\s?(?:k|m|mio|thousand|hundred)?"
 _PEOPLE = (
-    r"(?:employees?|people|ppl|persons?|staff(?:ers)?|workers?|heads?|headcount|ftes?|"
-    r"fte|colleagues|strong|man|men)"
+    r"(?:employees?|emps|people|ppl|persons?|staff(?:ers)?|workers?|heads?|headcount|ftes?|"
+    r"fte|colleagues|strong|man|men|guys|folks|hands|souls|empleados|mitarbeiter)"
 )
+# Firms where one trade is most of the payroll count their people by it ("45 devs",
+# "120 lawyers + staff", "600 civil servants"). A small number of them is a group
+# met or mentioned ("2 engineers came to the demo"), so only ten or more count.
+_TRADES = (
+    r"(?:devs|developers|programmers|engineers|lawyers|attorneys|teachers|nurses|doctors|"
+    r"scientists|researchers|consultants|accountants|technicians|techs|drivers|riders|"
+    r"civil\s+servants|faculty)"
+)
+_TRADE_MINIMUM = 10
+# Words that may stand between the number and the people: "60 permanent staff".
+_PEOPLE_ADJECTIVES = r"(?:(?:fte|full[\s-]time|permanent|direct|regular|office)\s+)?"
+# "900ish", "200-ish": the approximate count is still the count.
+_ABOUT = r"(?:\s?-?ish)?"
 _COUNT_RE = re.compile(
-    rf"(?<![\w.,])(?P<number>{_DIGIT_NUMBER}|{_WORD_NUMBER})\+?(?:\s*-\s*|\s+)"
-    rf"(?:(?:fte\s+)?(?:full[\s-]time\s+)?){_PEOPLE}\b",
+    rf"(?<![\w.,])(?P<number>{_DIGIT_NUMBER}|{_WORD_NUMBER}){_ABOUT}\+?(?:\s*-\s*|\s+)"
+    rf"{_PEOPLE_ADJECTIVES}(?:{_PEOPLE}|(?P<trade>{_TRADES}))\b",
+    re.IGNORECASE,
+)
+# "250 on the payroll", "a team of 20", "staff of 35".
+_PAYROLL_RE = re.compile(
+    rf"(?<![\w.,])(?P<number>{_DIGIT_NUMBER}){_ABOUT}\+?\s+on\s+(?:the\s+|their\s+)?payroll\b"
+    rf"|\b(?:team|staff|workforce|crew)\s+of\s+(?:about\s+|around\s+|roughly\s+|~\s?)?"
+    rf"(?P<number2>{_DIGIT_NUMBER})(?![\w,.]\d)",
     re.IGNORECASE,
 )
 _HEADCOUNT_RE = re.compile(
     rf"\b(?:headcount|head count|employees|staff|workforce)\s*(?:of|is|:|=|around|about|of about)?"
     rf"\s*(?:about|around|roughly|approx\.?|~|some|circa|ca\.?)?\s*"
     rf"(?P<number>{_DIGIT_NUMBER})(?![\w,.]\d)",
+    re.IGNORECASE,
+)
+
+_DEPARTMENT_BEFORE = re.compile(
+    r"\b(?:it|sales|dev|development|marketing|finance|hr|ops|operations|support|project|"
+    r"maintenance|engineering|procurement|purchasing|service|field|management|design|"
+    r"legal|quality|data|security)\s+$",
     re.IGNORECASE,
 )
 
@@ -99,10 +126,15 @@ def _parse_words(text: str) -> int | None:
 def find_employee_counts(text: str) -> List[Count]:
     """Every "N employees"-like mention in the text, with its value and span."""
     found: List[Count] = []
-    for regex in (_COUNT_RE, _HEADCOUNT_RE):
+    for regex in (_COUNT_RE, _HEADCOUNT_RE, _PAYROLL_RE):
         for match in regex.finditer(text):
-            value = parse_count(match.group("number"))
+            number = match.group("number") or match.groupdict().get("number2")
+            if _DEPARTMENT_BEFORE.search(text, 0, match.start()):
+                continue  # "their sales team of 40" counts a department, not the firm
+            value = parse_count(number or "")
             if value is None or value <= 0:
+                continue
+            if match.groupdict().get("trade") and value < _TRADE_MINIMUM:
                 continue
             start, end = match.span()
             if any(start < c.end and c.start < end for c in found):

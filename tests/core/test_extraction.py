@@ -50,6 +50,38 @@ def test_roles_from_behaviour(extractor, text, role):
     assert role in values(extractor, text)["role"]
 
 
+@pytest.mark.parametrize(
+    "text, role, not_role",
+    [
+        # "decides" about access is gatekeeping; the longer reading wins over "decides".
+        ("his PA decides which vendors even get a slot in his diary", "gatekeeper", "decider"),
+        ("she decides who is allowed to present to the board", "gatekeeper", "decider"),
+        ("the md decides which supplier wins", "decider", "gatekeeper"),
+        ("the receptionist vets any supplier call before it goes upstairs", "gatekeeper", None),
+        ("the shift leads will be the ones running the new press", "user", None),
+    ],
+)
+def test_gatekeeping_and_use_from_what_people_do(extractor, text, role, not_role):
+    found = values(extractor, text).get("role", set())
+    assert role in found
+    assert not_role not in found
+
+
+@pytest.mark.parametrize(
+    "text, position",
+    [
+        ("we've hosted their webshop since 2018", "incumbent"),
+        ("they're renewing our service deal for another year", "incumbent"),
+        ("they lease their pallet wrappers from us", "incumbent"),
+        ("their current payroll provider keeps getting it wrong", "challenger"),
+        ("they want to switch their telecom provider", "challenger"),
+        ("their present supplier, which is us, wants a price rise", "incumbent"),
+    ],
+)
+def test_supplier_position_from_what_is_going_on(extractor, text, position):
+    assert values(extractor, text)["supplier_position"] == {position}
+
+
 def test_several_roles_in_one_sentence(extractor):
     found = values(extractor, "the CFO makes the final call and the IT dir writes the spec")
     assert {"decider", "prescriber"} <= found["role"]

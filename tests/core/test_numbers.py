@@ -38,6 +38,14 @@ def test_parse_count(text, expected):
         ("a 20-man shop", [20]),
         ("we sold them 5 machines", []),
         ("meeting at 10 with 3 of their engineers", []),
+        ("a print shop, 70ish people", [70]),
+        ("around 300-ish staff", [300]),
+        ("an agency with 85 developers", [85]),
+        ("4 developers joined the call", []),
+        ("1,400 on the payroll", [1400]),
+        ("a small crew of 18", [18]),
+        ("their finance team of 25 runs it", []),
+        ("about 40 permanent workers", [40]),
     ],
 )
 def test_find_employee_counts(text, expected):
