@@ -83,3 +83,26 @@ def test_no_blind_message_is_a_training_text_or_a_near_duplicate_of_one():
         if most >= SHARED and most / len(grams) >= NEAR:
             near.append(text)
     assert not copied and not near, (copied, near)
+
+
+def blind_names() -> set:
+    """Client and stakeholder names of several words in the blind blocks ("Chen Wei").
+
+    One-word first names ("Lars") are everybody's; a full name or a client's name in
+    training data would hand the model a blind answer.
+    """
+    names = set()
+    for path in BLIND:
+        for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]:
+            for label in ("company", "person"):
+                names |= {str(n) for n in (example.get("entities") or {}).get(label, [])}
+    for path in REVIEWS:
+        for review in yaml.safe_load(path.read_text(encoding="utf-8"))["reviews"]:
+            names.add(str(review.get("company") or ""))
+    return {normalised(n) for n in names if len(normalised(n).split()) > 1}
+
+
+def test_no_blind_name_of_several_words_is_in_training_data():
+    training = " | ".join(normalised(t) for t in training_texts())
+    found = sorted(n for n in blind_names() if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", training))
+    assert not found, found
