@@ -307,8 +307,21 @@ _TITLE_OVERRIDES = ("purchase_situation", "buying_stage")
 
 
 def _inside_a_title(entity: Entity, entities: List[Entity]) -> bool:
+    """Whether a title overlaps this reading of its words ("purchasing manager" is no buyer).
+
+    A longer phrase that merely contains a title keeps its reading: "waiting on the
+    MD's signature" is the decision stage.
+    """
     return entity.entity in _TITLE_OVERRIDES and any(
-        t.entity == "job_title" and entity.start < t.end and t.start < entity.end for t in entities
+        t.entity == "job_title"
+        and entity.start < t.end
+        and t.start < entity.end
+        and not (
+            entity.start <= t.start
+            and t.end <= entity.end
+            and entity.end - entity.start > t.end - t.start
+        )
+        for t in entities
     )
 
 

@@ -82,6 +82,29 @@ def test_supplier_position_from_what_is_going_on(extractor, text, position):
     assert values(extractor, text)["supplier_position"] == {position}
 
 
+@pytest.mark.parametrize(
+    "text, stage",
+    [
+        ("they only just spotted that the old chillers can't cope", "need"),
+        ("no one has contacted a single vendor so far", "need"),
+        ("the quality lead is writing up what the new line must do", "specification"),
+        ("it's us versus one other, they choose by the end of the month", "decision"),
+        ("the quote is sitting with the CFO waiting for sign-off", "decision"),
+        ("the framework agreement is being hammered out by both legal teams", "negotiation"),
+    ],
+)
+def test_stage_from_what_is_happening(extractor, text, stage):
+    assert values(extractor, text)["buying_stage"] == {stage}
+
+
+def test_a_stage_phrase_holding_a_title_keeps_its_reading(extractor):
+    found = values(extractor, "we're waiting on the CEO's signature")
+    assert found["buying_stage"] == {"decision"}
+    assert found["job_title"] == {"ceo"}
+    # ... while a title's own words are no stage: a purchasing manager is no purchase.
+    assert "buying_stage" not in values(extractor, "the purchasing manager called")
+
+
 def test_several_roles_in_one_sentence(extractor):
     found = values(extractor, "the CFO makes the final call and the IT dir writes the spec")
     assert {"decider", "prescriber"} <= found["role"]
