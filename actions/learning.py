@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import (
     answers_review,
+    answers_the_question,
     deal_store,
     knowledge_base,
     latest_turn,
@@ -36,7 +37,16 @@ class _ConceptAnswer:
             return redirected
         turn = latest_turn(tracker)
         concept = concept_of(knowledge_base(), turn.entities)
-        answered = None if concept else answers_review(owner_of(tracker), turn)
+        named = any(e.get("entity") == "concept" for e in turn.entities)
+        # "supportive" to "How does Jan feel about us?" states the stance asked for;
+        # only a concept named as such ("what's a champion?") is a question about it.
+        answered = (
+            answers_review(owner_of(tracker), turn)
+            if not concept
+            else None
+            if named
+            else answers_the_question(owner_of(tracker), turn)
+        )
         if answered is not None:
             # "eleni as well" under "Who writes the specification?" names no concept:
             # it answers the review, whatever intent was guessed.

@@ -12,6 +12,7 @@ from actions.deals import confirm_delete
 from actions.learning import answer_quiz
 from actions.shared import (
     answers_review,
+    answers_the_question,
     ask,
     asked_which_client,
     client_answer,
@@ -134,17 +135,16 @@ class ActionAnswer(Action):
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
             return []
-        # A message carrying deal facts during a review answers it, whatever intent the
-        # NLU guessed ("it's a hospital" read as off topic or as a quiz answer).
-        facts = [e for e in turn.entities if e.get("entity") not in ("company", "concept")]
-        answers_review = bool(facts) and store.active_deal(owner) is not None
-        if turn.intent == "quiz_answer" and not answers_review:
+        # A message answering the review answers it, whatever intent the NLU guessed
+        # ("it's a hospital" read as off topic, "yes, twice" as a quiz answer).
+        answers = answers_review(owner, turn) is not None
+        if turn.intent == "quiz_answer" and not answers:
             shaped = quiz.looks_like_answer(turn.text)
             dispatcher.utter_message(
                 response="utter_no_quiz_running" if shaped else "utter_ask_rephrase"
             )
             return []
-        if turn.intent == "out_of_scope" and not answers_review:
+        if turn.intent == "out_of_scope" and not answers:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
         return self._review(dispatcher, tracker)
@@ -274,7 +274,11 @@ class ActionPause(Action):
         redirected = client_named_after_asking(dispatcher, tracker)
         if redirected is not None:
             return redirected
-        owner, store = owner_of(tracker), deal_store()
+        owner, store, turn = owner_of(tracker), deal_store(), latest_turn(tracker)
+        answered = answers_the_question(owner, turn)
+        if answered is not None:
+            # "yes, tense meeting" to "Have you met Jan?" is no request to stop.
+            return take_facts(dispatcher, owner, int(answered.id or 0), turn)
         if store.current_quiz(owner) is not None:
             store.stop_quiz(owner)
             dispatcher.utter_message(text='Quiz stopped. Say "quiz me" for a new one.')

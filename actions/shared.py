@@ -66,6 +66,13 @@ def answers_review(owner: str, turn: Turn) -> Deal | None:
     return deal if interview.answers_review(deal, turn, knowledge_base()) else None
 
 
+def answers_the_question(owner: str, turn: Turn) -> Deal | None:
+    """The deal under review when this message gives what its last question asked
+    (``interview.answers_the_question``)."""
+    deal = deal_store().active_deal(owner)
+    return deal if interview.answers_the_question(knowledge_base(), deal, turn) else None
+
+
 def client_answer(tracker: Tracker, turn: Turn) -> str | None:
     """The client the message names; just after "Which client is this about?", what
     the reply names as one (``interview.client_in_reply``)."""

@@ -108,6 +108,24 @@ def answers_review(deal: Deal | None, turn: Turn, kb: KnowledgeBase | None = Non
     return not company or find_deal([deal], company).deal is not None
 
 
+def answers_the_question(kb: KnowledgeBase, deal: Deal | None, turn: Turn) -> bool:
+    """Whether a message gives what the question just asked wants: a yes or a no to a
+    yes/no question, or a statement of the fact asked about ("supportive" to "How does
+    Jan feel about us?"). Such a message answers the review even when the NLU took it
+    for a request to explain a concept or to pause."""
+    if deal is None or not deal.asking or turn.command:
+        return False
+    if yes_no_answer(kb, deal, turn) is not None:
+        return True
+    question = kb.question(deal.asking)
+    if question is None:
+        return False
+    asked = question.entity or question.per_person
+    return asked is not None and any(
+        e.get("entity") == asked and not e.get("negated") for e in turn.entities
+    )
+
+
 def misread_client(kb: KnowledgeBase, deal: Deal | None, turn: Turn, deals: Sequence[Deal]) -> bool:
     """Whether the client a message names is more likely a misread answer than a new
     deal: during a review, the message states the very fact just asked for, and the
@@ -335,7 +353,8 @@ def _capitalised(text: str) -> str:
 def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
     """The changes one message makes to a deal, and the line that confirms them."""
     outcome = Outcome()
-    if turn.intent in ("skip", "dont_know"):
+    # "no, not yet" to "Have you met Jan?" is a no, whatever intent was guessed for it.
+    if turn.intent in ("skip", "dont_know") and yes_no_answer(kb, deal, turn) is None:
         if deal.asking:
             outcome.changes.append(Change("unknown", deal.asking))
             outcome.noted.append(f"{_question_label(deal.asking)}: unknown for now")

@@ -357,6 +357,32 @@ def test_a_reply_opening_with_yes_or_no_answers_a_yes_no_question(kb, deal):
     ]
 
 
+def test_a_no_taken_for_dont_know_still_answers_a_yes_no_question(kb, deal):
+    apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
+    deal.asking = "met:petra lang"
+    outcome = interpret(kb, deal, Turn("dont_know", [], "no not yet"))
+    assert outcome.changes == [Change("person", "Petra Lang", data={"met": False})]
+    outcome = interpret(kb, deal, Turn("dont_know", [], "no idea"))
+    assert [c.kind for c in outcome.changes] == ["unknown"]
+
+
+def test_what_answers_the_question_just_asked(kb, deal):
+    from dealcoach.interview import answers_the_question
+
+    apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
+    deal.asking = "stance:petra lang"
+    supportive = [{"entity": "stance", "value": "supporter"}]
+    assert answers_the_question(kb, deal, Turn("explain_concept", supportive, "supportive"))
+    denied = [{"entity": "stance", "value": "supporter", "negated": True}]
+    assert not answers_the_question(kb, deal, Turn("explain_concept", denied, "not supportive"))
+    stage = [{"entity": "buying_stage", "value": "negotiation"}]
+    assert not answers_the_question(kb, deal, Turn("pause", stage, "stop, they haggle"))
+    deal.asking = "met:petra lang"
+    assert answers_the_question(kb, deal, Turn("pause", [], "yes, tense meeting"))
+    assert not answers_the_question(kb, deal, Turn("pause", [], "stop for now"))
+    assert not answers_the_question(kb, None, Turn("pause", [], "yes"))
+
+
 def test_a_reply_opening_with_yes_answers_nothing_but_a_yes_no_question(kb, deal):
     deal.asking = "buying_stage"
     assert interpret(kb, deal, Turn("give_facts", [], "yes")).changes == []
