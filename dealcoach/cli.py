@@ -4,8 +4,9 @@
 
 Prints every deal (or one salesperson's) with its facts and stakeholders. Values
 are the canonical ids of the entity contract, ``null`` (JSON) or empty (CSV)
-where unknown. CSV has one row per stakeholder (one row with empty stakeholder
-columns for a deal without any), roles joined by ``;``.
+where unknown. A stakeholder's ``assumed_roles`` are those of its ``roles`` taken
+from the job title alone, not confirmed. CSV has one row per stakeholder (one row
+with empty stakeholder columns for a deal without any), roles joined by ``;``.
 
 ``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
 """
@@ -33,7 +34,7 @@ DEAL_COLUMNS = (
     "perceived_risk",
     "updated_at",
 )
-STAKEHOLDER_COLUMNS = ("name", "title", "roles", "stance", "met")
+STAKEHOLDER_COLUMNS = ("name", "title", "roles", "assumed_roles", "stance", "met")
 
 
 def deal_record(deal: Deal) -> Dict[str, Any]:
@@ -44,6 +45,7 @@ def deal_record(deal: Deal) -> Dict[str, Any]:
             "name": person.name if person.named else None,
             "title": person.title,
             "roles": list(person.roles),
+            "assumed_roles": list(person.assumed),
             "stance": person.stance,
             "met": person.met,
         }

@@ -6,6 +6,16 @@ its schema before it checks the cross-references between files.
 
 from typing import Any, Dict
 
+#: What kind of source each is, in the order advice cites them (research first), and
+#: how it is marked where it is cited (research and law need no mark).
+SOURCE_KINDS = {
+    "research": "",
+    "law": "",
+    "industry": "industry research",
+    "practitioner": "practitioner framework",
+    "teaching": "teaching source",
+}
+
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
 _ID_LIST = {"type": "array", "items": _ID, "uniqueItems": True}
@@ -26,6 +36,7 @@ SOURCES: Dict[str, Any] = {
                     "id": _ID,
                     "short": _TEXT,
                     "citation": _TEXT,
+                    "kind": {"enum": list(SOURCE_KINDS)},
                     "secondary": {"type": "boolean"},
                     "note": _TEXT,
                 },
@@ -94,6 +105,7 @@ ENTITIES: Dict[str, Any] = {
                     "name": _TEXT,
                     "concept": _ID,
                     "implies_role": _ID,
+                    "family": _ID,
                     "min_employees": {"type": "integer", "minimum": 0},
                     "max_employees": {"type": "integer", "minimum": 0},
                     "patterns": {"type": "array", "items": _TEXT},
@@ -159,6 +171,7 @@ WHEN: Dict[str, Any] = {
             key: _VALUES
             for key in (
                 "sector",
+                "sector_family",
                 "company_size",
                 "purchase_situation",
                 "supplier_position",
@@ -166,7 +179,10 @@ WHEN: Dict[str, Any] = {
                 "perceived_risk",
                 "missing_role",
                 "has_role",
+                "confirmed_role",
+                "assumed_role",
                 "unmet_role",
+                "met_role",
                 "nobody_met",
                 "stance_present",
                 "stance_absent",
@@ -194,9 +210,30 @@ ADVICE: Dict[str, Any] = {
                     "when": WHEN,
                     "advice": _TEXT,
                     "because": _TEXT,
+                    # What ``because`` states about the deal: ids of knowledge/claims.yml.
+                    "asserts": _ID_LIST,
                     "priority": {"type": "integer", "minimum": 1, "maximum": 100},
                     "concept": _ID,
                 },
+            },
+        }
+    },
+}  # fmt: skip
+
+#: What an advice text may state about a deal, and the conditions under which it is true.
+CLAIMS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["claims"],
+    "additionalProperties": False,
+    "properties": {
+        "claims": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "says", "true_when"],
+                "additionalProperties": False,
+                "properties": {"id": _ID, "says": _TEXT, "true_when": WHEN},
             },
         }
     },

@@ -121,6 +121,6 @@ def test_at_least_25_rules_each_citing_a_concept(kb):
 
 def test_a_rule_needs_all_its_conditions(kb):
     rule = kb.rules["new_task_shape_the_spec"]
-    assert matches(rule, deal((), purchase_situation="new_task", buying_stage="need"))
-    assert not matches(rule, deal((), purchase_situation="new_task", buying_stage="decision"))
-    assert not matches(rule, deal((), buying_stage="need"))
+    assert matches(kb, rule, deal((), purchase_situation="new_task", buying_stage="need"))
+    assert not matches(kb, rule, deal((), purchase_situation="new_task", buying_stage="decision"))
+    assert not matches(kb, rule, deal((), buying_stage="need"))

@@ -50,6 +50,13 @@ def test_brief_of_a_full_deal(kb):
     assert len(text.splitlines()) < 25  # one chat message
 
 
+def test_brief_says_a_role_from_a_title_is_assumed(kb):
+    petra = Stakeholder("Petra Lang", "CFO", ["decider", "buyer"], met=True, assumed=["decider"])
+    text = format_brief(make_brief(kb, Deal(owner="u", company="X", stakeholders=[petra])))
+    assert "- decider: Petra Lang (CFO), stance unknown, met, assumed from the title only" in text
+    assert "- buyer: Petra Lang (CFO), stance unknown, met\n" in text
+
+
 def test_flags_come_most_urgent_first(kb):
     deal = Deal(owner="u", company="X", stakeholders=[Stakeholder("Ana", roles=["user"])])
     raised = risk_flags(kb, deal)

@@ -1,14 +1,11 @@
 """The knowledge base: schema, cross-references, the entity contract, the concepts it must teach."""
 
-import shutil
 from collections import defaultdict
 
 import pytest
-import yaml
 
 from dealcoach.extraction import expand_pattern, ruler_groups
 from dealcoach.knowledge import KnowledgeError, fingerprint, load_knowledge
-from tests.conftest import ROOT
 
 CONTRACT = {
     "role": {"initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper"},
@@ -95,22 +92,6 @@ def test_sources_mark_secondary_references(kb):
 
 
 # --- bad entries are refused with the file and field named -----------------------------
-
-
-@pytest.fixture
-def broken_kb(tmp_path):
-    """A writable copy of the knowledge base, and a helper to edit one of its files."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", root)
-
-    def edit(relative, change):
-        path = root / relative
-        data = yaml.safe_load(path.read_text())
-        change(data)
-        path.write_text(yaml.safe_dump(data))
-        return path
-
-    return root, edit
 
 
 def test_missing_field_names_file_and_field(broken_kb):
