@@ -56,8 +56,8 @@ class Source:
     id: str
     short: str
     citation: str
-    #: research, practitioner, industry, law or teaching (``schemas.SOURCE_KINDS``).
-    kind: str = "research"
+    #: research, law, industry, practitioner or teaching (``schemas.SOURCE_KINDS``).
+    kind: str
     secondary: bool = False
     note: str | None = None
 

@@ -30,7 +30,7 @@ SOURCES: Dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "short", "citation"],
+                "required": ["id", "short", "kind", "citation"],
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
