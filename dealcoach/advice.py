@@ -93,11 +93,17 @@ def _sharpening_fact(
         missing = [f for f in facts if f in DEAL_FACTS and getattr(deal, f) is None]
         if failing and len(missing) == len(failing):
             return missing[0]
-        roles = [r for k, v in failing if k in ("unmet_role", "has_role") for r in v]
-        if failing and roles and all(k in ("unmet_role", "has_role") for k, _ in failing):
-            if all(not deal.holders(r) for r in roles):
+        roles = [r for k, v in failing if k in _ROLE_HELD for r in v]
+        # Only roles the review asks about: a deal without a gatekeeper lacks nothing.
+        asked = {q.role for q in kb.questions if q.role}
+        if failing and roles and all(k in _ROLE_HELD for k, _ in failing):
+            if all(not deal.holders(r) and r in asked for r in roles):
                 return f"role:{roles[0]}"
     return None
+
+
+#: Conditions that need somebody in the role: knowing who holds it may let them hold.
+_ROLE_HELD = ("unmet_role", "has_role", "confirmed_role", "met_role")
 
 
 def _placeholders(kb: KnowledgeBase, deal: Deal) -> Dict[str, str]:

@@ -256,7 +256,7 @@ def fingerprint(root: Path | str | None = None) -> str:
     return digest.hexdigest()
 
 
-def _read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
+def read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -303,7 +303,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
     for path in sorted((base / "quiz").glob("*.yml")):
         _load_scenarios(kb, path)
     if (base / "names.yml").is_file():
-        kb.name_cues = NameCues.from_dict(_read_yaml(base / "names.yml", schemas.NAMES))
+        kb.name_cues = NameCues.from_dict(read_yaml(base / "names.yml", schemas.NAMES))
     _check_references(kb)
     _check_interview(kb, base / "interview.yml")
     _check_advice(kb)
@@ -319,7 +319,7 @@ def _when(raw: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
 
 
 def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.QUIZ)
+    data = read_yaml(path, schemas.QUIZ)
     for i, raw in enumerate(data["questions"]):
         where = f"questions[{i}]"
         if raw["id"] in kb.scenarios:
@@ -340,7 +340,7 @@ def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_flags(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.RISK_FLAGS)
+    data = read_yaml(path, schemas.RISK_FLAGS)
     for i, raw in enumerate(data["flags"]):
         if raw["id"] in kb.flags:
             raise KnowledgeError(path, f"flags[{i}].id", f"duplicate flag id {raw['id']!r}")
@@ -354,7 +354,7 @@ def _load_flags(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_interview(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.INTERVIEW)
+    data = read_yaml(path, schemas.INTERVIEW)
     for raw in data["questions"]:
         kb.questions.append(
             Question(
@@ -373,7 +373,7 @@ def _load_interview(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_advice(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.ADVICE)
+    data = read_yaml(path, schemas.ADVICE)
     for i, raw in enumerate(data["rules"]):
         if raw["id"] in kb.rules:
             raise KnowledgeError(path, f"rules[{i}].id", f"duplicate rule id {raw['id']!r}")
@@ -384,13 +384,13 @@ def _load_advice(kb: KnowledgeBase, path: Path) -> None:
             because=" ".join(raw["because"].split()),
             priority=raw["priority"],
             concept=raw["concept"],
-            asserts=tuple(raw.get("asserts", ())),
+            asserts=tuple(raw["asserts"]),
             file=str(path),
         )
 
 
 def _load_claims(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.CLAIMS)
+    data = read_yaml(path, schemas.CLAIMS)
     for i, raw in enumerate(data["claims"]):
         if raw["id"] in kb.claims:
             raise KnowledgeError(path, f"claims[{i}].id", f"duplicate claim id {raw['id']!r}")
@@ -463,7 +463,7 @@ def _check_interview(kb: KnowledgeBase, path: Path) -> None:
 def _load_sources(kb: KnowledgeBase, path: Path) -> None:
     if not path.is_file():
         raise KnowledgeError(path, "(file)", "missing: every concept cites its sources here")
-    data = _read_yaml(path, schemas.SOURCES)
+    data = read_yaml(path, schemas.SOURCES)
     for i, raw in enumerate(data["sources"]):
         if raw["id"] in kb.sources:
             raise KnowledgeError(path, f"sources[{i}].id", f"duplicate source id {raw['id']!r}")
@@ -471,7 +471,7 @@ def _load_sources(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.CONCEPTS)
+    data = read_yaml(path, schemas.CONCEPTS)
     for i, raw in enumerate(data["concepts"]):
         if raw["id"] in kb.concepts:
             raise KnowledgeError(path, f"concepts[{i}].id", f"duplicate concept id {raw['id']!r}")
@@ -492,7 +492,7 @@ def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_entities(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.ENTITIES)
+    data = read_yaml(path, schemas.ENTITIES)
     name = data["entity"]
     if name in kb.entities:
         raise KnowledgeError(path, "entity", f"entity type {name!r} is defined twice")

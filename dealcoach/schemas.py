@@ -203,7 +203,9 @@ ADVICE: Dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "when", "advice", "because", "priority", "concept"],
+                "required": [
+                    "id", "when", "advice", "because", "asserts", "priority", "concept"
+                ],
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
