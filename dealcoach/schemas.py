@@ -303,3 +303,66 @@ NAMES: Dict[str, Any] = {
         "person_after": _PHRASES,
     },
 }
+
+
+_FACT_VALUE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+
+#: The representative deals (knowledge/advice/deals/*.yml): deals a trainer would
+#: recognise, with the advice each must get and must never get.
+REPRESENTATIVE_DEALS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["deals"],
+    "additionalProperties": False,
+    "properties": {
+        "deals": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "company", "about", "facts", "gives", "never"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "company": _TEXT,
+                    "about": _TEXT,
+                    "facts": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "sector": _FACT_VALUE,
+                            "employees": {"type": "integer", "minimum": 1},
+                            "company_size": _FACT_VALUE,
+                            "purchase_situation": _FACT_VALUE,
+                            "supplier_position": _FACT_VALUE,
+                            "buying_stage": _FACT_VALUE,
+                            "perceived_risk": _FACT_VALUE,
+                        },
+                    },
+                    "people": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": _TEXT,
+                                "title": _TEXT,
+                                "named": {"type": "boolean"},
+                                "roles": _ID_LIST,
+                                "assumed": _ID_LIST,
+                                "stance": _ID,
+                                "met": {"type": "boolean"},
+                            },
+                        },
+                    },
+                    # Rules that must be among the advice given (the top three).
+                    "gives": {**_ID_LIST, "maxItems": 3},
+                    # Rules that must fire on this deal, given or not.
+                    "fires": _ID_LIST,
+                    # Rules that must not fire on this deal at all.
+                    "never": _ID_LIST,
+                },
+            },
+        }
+    },
+}
