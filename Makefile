@@ -31,7 +31,7 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench
+.PHONY: help install train chat serve web browser test lint format clean eval bench docs
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
@@ -41,6 +41,7 @@ help:
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
 	@echo "make bench    latency, throughput, memory and training time (results/bench.md)"
+	@echo "make docs     the trainer's review page of every advice rule (docs/advice_review.md)"
 	@echo "make format   reformat the code with ruff"
 	@echo "make clean    remove .venv, models and local databases"
 
@@ -117,6 +118,11 @@ eval: $(MODEL)
 BENCH_ARGS ?=
 bench: $(MODEL)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# The trainer's review page: every advice rule in plain words and the advice each
+# representative deal gets. Commit it: make test fails when it is out of date.
+docs: $(VENV)/.installed
+	$(BIN)/dealcoach docs
 
 clean:
 	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules
