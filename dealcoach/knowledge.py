@@ -13,6 +13,8 @@ Layout::
     knowledge/entities/*.yml     one file per entity type: canonical values and patterns
     knowledge/interview.yml      the deal review's questions, in the order they are asked
     knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
+    knowledge/advice/deals/*.yml representative deals the rules are checked on (loaded by
+                                 ``dealcoach.representative``, not at run time)
     knowledge/claims.yml         what an advice's reason may state about a deal, and when
                                  that is true (each rule lists the claims its reason makes)
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
