@@ -85,6 +85,8 @@ def _sharpening_fact(
 ) -> str | None:
     """The unknown fact that blocks the best rule that would otherwise outrank a chosen one."""
     floor = min((rule.priority for rule in chosen), default=0)
+    # Only roles the review asks about: a deal without a gatekeeper lacks nothing.
+    asked = {q.role for q in kb.questions if q.role}
     for rule in ranked:
         if rule in chosen or rule.priority < floor:
             continue
@@ -94,8 +96,6 @@ def _sharpening_fact(
         if failing and len(missing) == len(failing):
             return missing[0]
         roles = [r for k, v in failing if k in _ROLE_HELD for r in v]
-        # Only roles the review asks about: a deal without a gatekeeper lacks nothing.
-        asked = {q.role for q in kb.questions if q.role}
         if failing and roles and all(k in _ROLE_HELD for k, _ in failing):
             if all(not deal.holders(r) and r in asked for r in roles):
                 return f"role:{roles[0]}"

@@ -15,13 +15,13 @@ from typing import List, Tuple
 
 from dealcoach.advice import AdviceReport, advise, sharpen_text
 from dealcoach.conditions import all_hold
-from dealcoach.deal import ROLES, Deal, Stakeholder
+from dealcoach.deal import ASSUMED, ROLES, Deal, Stakeholder
 from dealcoach.knowledge import KnowledgeBase, RiskFlag
 
 #: Roles every deal should put a name against; the others are shown when held.
 KEY_ROLES = ("decider", "prescriber", "buyer", "user")
 UNKNOWN = "unknown"
-ASSUMED = "assumed from the title only: ask who really does it"
+ASSUMED_NOTE = f"{ASSUMED} only: ask who really does it"
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _person(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
     stance = kb.label("stance", person.stance) if person.stance != "unknown" else "stance unknown"
     met = {True: "met", False: "not met", None: "met?"}[person.met]
     # A role taken from the title alone is a default to check, not a fact (Bonoma 1982).
-    assumed = f", {ASSUMED}" if role in person.assumed else ""
+    assumed = f", {ASSUMED_NOTE}" if role in person.assumed else ""
     return f"{name}, {stance}, {met}{assumed}"
 
 

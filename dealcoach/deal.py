@@ -25,6 +25,8 @@ DEAL_FACTS = (
 STANCES = ("champion", "supporter", "neutral", "opponent", "unknown")
 ROLES = ("initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper")
 STATUSES = ("open", "paused", "complete")
+#: How a role held only because of a job title is marked wherever it is shown.
+ASSUMED = "assumed from the title"
 
 
 def name_key(name: str) -> str:

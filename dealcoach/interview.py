@@ -28,7 +28,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
-from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
+from dealcoach.deal import (
+    ASSUMED,
+    DEAL_FACTS,
+    Change,
+    Deal,
+    Stakeholder,
+    apply_change,
+    name_key,
+)
 from dealcoach.knowledge import KnowledgeBase, Question
 from dealcoach.matching import find_deal
 from dealcoach.numbers import parse_count
@@ -788,7 +796,7 @@ def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, A
 
 def _role_label(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
     label = kb.label("role", role)
-    return f"{label} (assumed from the title)" if role in person.assumed else label
+    return f"{label} ({ASSUMED})" if role in person.assumed else label
 
 
 def _copy(person: Stakeholder) -> Stakeholder:

@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from dealcoach.advice import TOP, advise, matches, sharpen_text
 from dealcoach.conditions import COUNT_CONDITIONS, UNKNOWN
-from dealcoach.deal import DEAL_FACTS, Deal
+from dealcoach.deal import ASSUMED, DEAL_FACTS, Deal
 from dealcoach.knowledge import AdviceRule, KnowledgeBase
 from dealcoach.placeholders import PLACEHOLDERS, fill
 from dealcoach.representative import RepresentativeDeal
@@ -297,7 +297,7 @@ def _people_known(kb: KnowledgeBase, deal: Deal) -> str:
         if person.title and person.named:
             name += f", {person.title}"
         roles = [
-            kb.label("role", r) + (" (assumed from the title)" if r in person.assumed else "")
+            kb.label("role", r) + (f" ({ASSUMED})" if r in person.assumed else "")
             for r in person.roles
         ]
         details = [", ".join(roles) or "role not known"]

@@ -305,8 +305,6 @@ NAMES: Dict[str, Any] = {
 }
 
 
-_FACT_VALUE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
-
 #: The representative deals (knowledge/advice/deals/*.yml): deals a trainer would
 #: recognise, with the advice each must get and must never get.
 REPRESENTATIVE_DEALS: Dict[str, Any] = {
@@ -329,13 +327,13 @@ REPRESENTATIVE_DEALS: Dict[str, Any] = {
                         "type": "object",
                         "additionalProperties": False,
                         "properties": {
-                            "sector": _FACT_VALUE,
+                            "sector": _ID,
                             "employees": {"type": "integer", "minimum": 1},
-                            "company_size": _FACT_VALUE,
-                            "purchase_situation": _FACT_VALUE,
-                            "supplier_position": _FACT_VALUE,
-                            "buying_stage": _FACT_VALUE,
-                            "perceived_risk": _FACT_VALUE,
+                            "company_size": _ID,
+                            "purchase_situation": _ID,
+                            "supplier_position": _ID,
+                            "buying_stage": _ID,
+                            "perceived_risk": _ID,
                         },
                     },
                     "people": {
