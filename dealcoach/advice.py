@@ -1,7 +1,8 @@
 """The advice engine: which rules of ``knowledge/advice/`` fit a deal, best first.
 
 A rule's ``when`` lists conditions on the deal (``dealcoach.conditions``); all
-must hold. Matching rules are ranked by
+must hold, and none of the claims listed in ``unless`` may be true (a claim of
+``knowledge/claims.yml`` names a set of conditions). Matching rules are ranked by
 priority (ties by id, so the same facts always give the same advice), and the top
 three are taken with at most one rule per concept, so that three different
 principles speak.
@@ -70,8 +71,14 @@ def render(kb: KnowledgeBase, deal: Deal, rules: List[AdviceRule]) -> List[Advic
 
 
 def matches(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> bool:
-    """Whether every condition of the rule holds for this deal."""
-    return all_hold(rule.when, deal, kb.sector_families)
+    """Whether every condition of the rule holds for this deal, and none of the claims
+    that keep it silent (``unless``) is true."""
+    return all_hold(rule.when, deal, kb.sector_families) and not _silenced(kb, rule, deal)
+
+
+def _silenced(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> bool:
+    """Whether a claim of the rule's ``unless`` is true for this deal."""
+    return any(all_hold(kb.claims[c].true_when, deal, kb.sector_families) for c in rule.unless)
 
 
 def contradictions(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> List[Claim]:
@@ -88,7 +95,7 @@ def _sharpening_fact(
     # Only roles the review asks about: a deal without a gatekeeper lacks nothing.
     asked = {q.role for q in kb.questions if q.role}
     for rule in ranked:
-        if rule in chosen or rule.priority < floor:
+        if rule in chosen or rule.priority < floor or _silenced(kb, rule, deal):
             continue
         failing = [(k, v) for k, v in rule.when if not holds(k, v, deal, kb.sector_families)]
         facts = [DERIVED_FROM.get(k, k) for k, _ in failing]

@@ -142,6 +142,9 @@ class AdviceRule:
     concept: str
     #: The claims (``knowledge/claims.yml``) that ``because`` makes about the deal.
     asserts: Tuple[str, ...] = ()
+    #: Claims that keep the rule silent when one of them is true ("a public tender is
+    #: under way": no private meetings with the evaluators).
+    unless: Tuple[str, ...] = ()
     file: str = ""
 
 
@@ -387,6 +390,7 @@ def _load_advice(kb: KnowledgeBase, path: Path) -> None:
             priority=raw["priority"],
             concept=raw["concept"],
             asserts=tuple(raw["asserts"]),
+            unless=tuple(raw.get("unless", ())),
             file=str(path),
         )
 
@@ -414,11 +418,12 @@ def _check_advice(kb: KnowledgeBase) -> None:
                         f"{rule.id}.{part}",
                         f"unknown placeholder {{{name}}} (known: {known})",
                     )
-        for claim in rule.asserts:
-            if claim not in kb.claims:
-                raise KnowledgeError(
-                    rule.file, f"{rule.id}.asserts", f"unknown claim {claim!r} (see claims.yml)"
-                )
+        for part in ("asserts", "unless"):
+            for claim in getattr(rule, part):
+                if claim not in kb.claims:
+                    raise KnowledgeError(
+                        rule.file, f"{rule.id}.{part}", f"unknown claim {claim!r} (see claims.yml)"
+                    )
 
 
 def _check_when(

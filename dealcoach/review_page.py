@@ -157,6 +157,7 @@ def _rule_section(
     lines = [f'<a id="rule-{rule.id}"></a>', f"#### `{rule.id}` (priority {rule.priority})", ""]
     lines += ["**When** (all of these hold):", ""]
     lines += [f"- {line}" for line in conditions_in_words(kb, rule.when)]
+    lines += [f"- and not when {kb.claims[c].says}" for c in rule.unless]
     lines += [
         "",
         f"**Says:** {_words(rule.advice)}",

@@ -214,6 +214,8 @@ ADVICE: Dict[str, Any] = {
                     "because": _TEXT,
                     # What ``because`` states about the deal: ids of knowledge/claims.yml.
                     "asserts": _ID_LIST,
+                    # Claims (knowledge/claims.yml) that keep the rule silent when true.
+                    "unless": _ID_LIST,
                     "priority": {"type": "integer", "minimum": 1, "maximum": 100},
                     "concept": _ID,
                 },

@@ -98,6 +98,28 @@ def test_a_claim_that_does_not_exist_is_refused(broken_kb):
     assert error.value.file == str(path) and error.value.field.endswith(".asserts")
 
 
+def test_a_rule_is_silent_while_a_claim_of_its_unless_is_true(kb):
+    rule = kb.rules["meet_the_decider"]
+    assert rule.unless == ("public_tender_running",)
+    petra = Stakeholder("Petra", roles=["decider"], met=False)
+    deal = Deal(owner="u", company="Stad", sector="public_sector", buying_stage="specification",
+                stakeholders=[petra])  # fmt: skip
+    assert matches(kb, rule, deal)  # before the tender: meet her
+    deal.buying_stage = "supplier_search"  # the tender runs: official channel only
+    assert not matches(kb, rule, deal)
+    assert advise(kb, deal).sharpen != "role:decider"
+    deal.sector = "retail"
+    assert matches(kb, rule, deal)
+
+
+def test_an_unknown_claim_in_unless_is_refused(broken_kb):
+    root, edit = broken_kb
+    edit("advice/buying_centre.yml", lambda d: d["rules"][0].update(unless=["made_up"]))
+    with pytest.raises(KnowledgeError, match="unknown claim 'made_up'") as error:
+        load_knowledge(root)
+    assert error.value.field.endswith(".unless")
+
+
 def test_a_claim_takes_real_values_only(broken_kb):
     root, edit = broken_kb
     edit("claims.yml", lambda d: d["claims"][0]["true_when"].update(missing_role=["boss"]))
