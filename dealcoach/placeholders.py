@@ -13,17 +13,18 @@ from dealcoach.deal import DEAL_FACTS
 #: (or "the CFO" when only the title is known), else "the <role>".
 ROLE_PLACEHOLDERS = ("decider", "gatekeeper", "buyer", "prescriber", "user", "initiator")
 
-#: Placeholder -> what it stands for, in words (shown on the trainer's page).
+#: Placeholder -> what it stands for, in words (shown in brackets on the trainer's
+#: page, where the name or value would be: "Get a meeting with [decider not met]").
 PLACEHOLDERS: Dict[str, str] = {
-    "company": "the client",
-    "contact": "your first contact",
-    **{role: f"the {role}" for role in ROLE_PLACEHOLDERS},
-    "unmet_decider": "the decider you have not met",
-    "met_prescriber": "the prescriber you have met",
-    "opponent": "the opponent",
-    "supporter": "the supporter",
-    "champion": "the champion",
-    **{fact: f"the {fact.replace('_', ' ')}" for fact in DEAL_FACTS},
+    "company": "client",
+    "contact": "first contact",
+    **{role: role for role in ROLE_PLACEHOLDERS},
+    "unmet_decider": "decider not met",
+    "met_prescriber": "prescriber met",
+    "opponent": "opponent",
+    "supporter": "supporter",
+    "champion": "champion",
+    **{fact: fact.replace("_", " ") for fact in DEAL_FACTS},
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -121,7 +121,8 @@ def _introduction(kb: KnowledgeBase, deals: Sequence[RepresentativeDeal]) -> Lis
         "## How the advice is chosen",
         "",
         f"- The coach knows {len(kb.rules)} rules. A rule *fires* on a deal when all of its"
-        " conditions hold. Of the rules that fire, the coach gives the"
+        " conditions hold and none of its *not when* ones. Of the rules that fire, the coach"
+        " gives the"
         f" {TOP} with the highest priority, no two from the same principle, so that"
         f" {TOP} different principles speak (equal priorities: by rule name).",
         "- A fact not known yet keeps the rules that need it silent; other rules fire"

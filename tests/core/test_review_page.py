@@ -35,7 +35,7 @@ def test_a_rule_reads_in_plain_words(kb, page):
     assert "the purchase situation is new task" in lines
     assert "nobody who is the prescriber has been met (or nobody is known to be)" in lines
     section = page.split('<a id="rule-new_task_late_entry"></a>')[1].split("<a id=")[0]
-    assert "**Because** it is a new task, they are already at the [the buying stage]" in section
+    assert "**Because** it is a new task, they are already at the [buying stage] stage" in section
     assert "**Its reason assumes:**" in section and "Robinson, Faris & Wind 1967" in section
 
 
