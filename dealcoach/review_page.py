@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from dealcoach.advice import TOP, advise, matches, sharpen_text
+from dealcoach.brief import risk_flags
 from dealcoach.conditions import COUNT_CONDITIONS, UNKNOWN
 from dealcoach.deal import ASSUMED, DEAL_FACTS, Deal
 from dealcoach.knowledge import AdviceRule, KnowledgeBase
@@ -206,7 +207,10 @@ def _deal_section(kb: KnowledgeBase, representative: RepresentativeDeal) -> List
     if sharpen:
         lines += ["", sharpen]
     also = [r.id for r in kb.rules.values() if r.id not in given and matches(kb, r, deal)]
+    flags = [f"{flag.flag} ({flag.severity})" for flag in risk_flags(kb, deal)]
     lines += [
+        "",
+        "Risk flags in the brief (severity, 5 most urgent): " + ("; ".join(flags) or "none") + ".",
         "",
         "Also fires, outranked: " + (", ".join(_rule_link(r) for r in also) or "nothing") + ".",
         "",

@@ -88,3 +88,13 @@ def test_an_ambiguous_name_gets_a_question_not_a_guess():
     match = find_deal(deals("Acme Corp", "Acme Labs"), "acme")
     assert match.deal is None and match.ambiguous
     assert {d.company for d in match.candidates} == {"Acme Corp", "Acme Labs"}
+
+
+def test_a_routine_reorder_with_one_contact_is_not_flagged_as_single_threaded(kb):
+    owner = Stakeholder("Rui", "Owner", ["decider", "buyer"], met=True)
+    routine = Deal(owner="u", company="X", stakeholders=[owner], perceived_risk="low",
+                   purchase_situation="straight_rebuy")  # fmt: skip
+    assert "single_contact" not in flags(kb, routine)
+    routine.perceived_risk = "high"
+    routine.purchase_situation = "new_task"
+    assert "single_contact" in flags(kb, routine)
