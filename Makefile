@@ -21,16 +21,17 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-# What the model is built from: a change to any of these retrains it.
+# What the model is built from: a change to any of these retrains it. The
+# representative deals (knowledge/advice/deals/) only test the advice: no retraining.
 TRAIN_INPUTS := config.yml domain.yml \
-	$(shell find data knowledge annotated -name '*.yml') \
+	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*') \
 	$(wildcard nlu_components/*.py) \
 	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py \
 	dealcoach/learned.py
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench
+.PHONY: help install train chat serve web browser test lint format clean eval bench docs
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
@@ -40,6 +41,7 @@ help:
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
 	@echo "make bench    latency, throughput, memory and training time (results/bench.md)"
+	@echo "make docs     the trainer's review page of every advice rule (docs/advice_review.md)"
 	@echo "make format   reformat the code with ruff"
 	@echo "make clean    remove .venv, models and local databases"
 
@@ -116,6 +118,11 @@ eval: $(MODEL)
 BENCH_ARGS ?=
 bench: $(MODEL)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# The trainer's review page: every advice rule in plain words and the advice each
+# representative deal gets. Commit it: make test fails when it is out of date.
+docs: $(VENV)/.installed
+	$(BIN)/dealcoach docs
 
 clean:
 	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules

@@ -1,24 +1,30 @@
 """The advice engine: which rules of ``knowledge/advice/`` fit a deal, best first.
 
 A rule's ``when`` lists conditions on the deal (``dealcoach.conditions``); all
-must hold. Matching rules are ranked by
+must hold, and none of the claims listed in ``unless`` may be true (a claim of
+``knowledge/claims.yml`` names a set of conditions). Matching rules are ranked by
 priority (ties by id, so the same facts always give the same advice), and the top
 three are taken with at most one rule per concept, so that three different
 principles speak.
 
 Facts not yet known keep rules from matching; ``advise`` also names the missing
 fact that would let the highest-priority of those rules speak.
+
+A rule's reason states things about the deal ("you have not met whoever wrote the
+specification"); the rule lists them as claims (``asserts``, defined with the
+conditions that make them true in ``knowledge/claims.yml``), and ``contradictions``
+names any that do not hold for a deal the rule fires on.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-from dealcoach.conditions import all_hold, holds
+from dealcoach.conditions import DERIVED_FROM, all_hold, holds
 from dealcoach.deal import DEAL_FACTS, Deal
-from dealcoach.knowledge import AdviceRule, KnowledgeBase
+from dealcoach.knowledge import AdviceRule, Claim, KnowledgeBase
+from dealcoach.placeholders import ROLE_PLACEHOLDERS, fill
 
 TOP = 3
 
@@ -47,15 +53,15 @@ def advise(kb: KnowledgeBase, deal: Deal, limit: int = TOP) -> AdviceReport:
     for rule in ranked:
         if len(chosen) == limit:
             break
-        if matches(rule, deal) and rule.concept not in {c.concept for c in chosen}:
+        if matches(kb, rule, deal) and rule.concept not in {c.concept for c in chosen}:
             chosen.append(rule)
     for rule in ranked:  # fewer distinct concepts than ``limit``: allow repeats
         if len(chosen) == limit:
             break
-        if rule not in chosen and matches(rule, deal):
+        if rule not in chosen and matches(kb, rule, deal):
             chosen.append(rule)
     advice = tuple(render(kb, deal, chosen))
-    return AdviceReport(advice=advice, sharpen=_sharpening_fact(ranked, deal, chosen))
+    return AdviceReport(advice=advice, sharpen=_sharpening_fact(kb, ranked, deal, chosen))
 
 
 def render(kb: KnowledgeBase, deal: Deal, rules: List[AdviceRule]) -> List[Advice]:
@@ -64,41 +70,68 @@ def render(kb: KnowledgeBase, deal: Deal, rules: List[AdviceRule]) -> List[Advic
     return [_render(kb, rule, values) for rule in rules]
 
 
-def matches(rule: AdviceRule, deal: Deal) -> bool:
-    return all_hold(rule.when, deal)
+def matches(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> bool:
+    """Whether every condition of the rule holds for this deal, and none of the claims
+    that keep it silent (``unless``) is true."""
+    return all_hold(rule.when, deal, kb.sector_families) and not _silenced(kb, rule, deal)
 
 
-def _sharpening_fact(ranked: List[AdviceRule], deal: Deal, chosen: List[AdviceRule]) -> str | None:
+def _silenced(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> bool:
+    """Whether a claim of the rule's ``unless`` is true for this deal."""
+    return any(all_hold(kb.claims[c].true_when, deal, kb.sector_families) for c in rule.unless)
+
+
+def contradictions(kb: KnowledgeBase, rule: AdviceRule, deal: Deal) -> List[Claim]:
+    """The claims of the rule's reason that are false for this deal (none, for a sound rule)."""
+    claims = [kb.claims[c] for c in rule.asserts]
+    return [c for c in claims if not all_hold(c.true_when, deal, kb.sector_families)]
+
+
+def _sharpening_fact(
+    kb: KnowledgeBase, ranked: List[AdviceRule], deal: Deal, chosen: List[AdviceRule]
+) -> str | None:
     """The unknown fact that blocks the best rule that would otherwise outrank a chosen one."""
     floor = min((rule.priority for rule in chosen), default=0)
+    # Only roles the review asks about: a deal without a gatekeeper lacks nothing.
+    asked = {q.role for q in kb.questions if q.role}
     for rule in ranked:
-        if rule in chosen or rule.priority < floor:
+        if rule in chosen or rule.priority < floor or _silenced(kb, rule, deal):
             continue
-        failing = [(k, v) for k, v in rule.when if not holds(k, v, deal)]
-        missing = [k for k, v in failing if k in DEAL_FACTS and getattr(deal, k) is None]
+        failing = [(k, v) for k, v in rule.when if not holds(k, v, deal, kb.sector_families)]
+        facts = [DERIVED_FROM.get(k, k) for k, _ in failing]
+        missing = [f for f in facts if f in DEAL_FACTS and getattr(deal, f) is None]
         if failing and len(missing) == len(failing):
             return missing[0]
-        roles = [r for k, v in failing if k in ("unmet_role", "has_role") for r in v]
-        if failing and roles and all(k in ("unmet_role", "has_role") for k, _ in failing):
-            if all(not deal.holders(r) for r in roles):
+        roles = [r for k, v in failing if k in _ROLE_HELD for r in v]
+        if failing and roles and all(k in _ROLE_HELD for k, _ in failing):
+            if all(not deal.holders(r) and r in asked for r in roles):
                 return f"role:{roles[0]}"
     return None
 
 
+#: Conditions that need somebody in the role: knowing who holds it may let them hold.
+_ROLE_HELD = ("unmet_role", "has_role", "confirmed_role", "met_role")
+
+
 def _placeholders(kb: KnowledgeBase, deal: Deal) -> Dict[str, str]:
+    """The value of every placeholder of ``dealcoach.placeholders`` for this deal."""
     values = {"company": deal.company}
     for name in DEAL_FACTS:
         value = getattr(deal, name)
         values[name] = kb.label(name, value) if value is not None else f"unknown {name}"
-    for role in ("decider", "gatekeeper", "buyer", "prescriber", "user", "initiator"):
+    for role in ROLE_PLACEHOLDERS:
         holders = deal.holders(role)
         values[role] = _names(holders) or f"the {role}"
     values["unmet_decider"] = _names([p for p in deal.holders("decider") if not p.met]) or (
         "the decider"
     )
-    values["opponent"] = _names([p for p in deal.stakeholders if p.stance == "opponent"]) or (
-        "the opponent"
+    values["met_prescriber"] = _names([p for p in deal.holders("prescriber") if p.met]) or (
+        "the prescriber"
     )
+    for stance in ("opponent", "supporter", "champion"):
+        values[stance] = _names([p for p in deal.stakeholders if p.stance == stance]) or (
+            f"the {stance}"
+        )
     values["contact"] = _names(deal.stakeholders[:1]) or "your contact"
     return values
 
@@ -117,20 +150,16 @@ def _names(people: List[Any]) -> str:
 def _render(kb: KnowledgeBase, rule: AdviceRule, values: Dict[str, str]) -> Advice:
     concept = kb.concepts[rule.concept]
     # Research first; the seed article is where the product started, not the evidence.
-    cited = sorted(concept.sources, key=lambda s: s == "seed_article")
-    sources = ", ".join(kb.sources[s].short for s in cited[:2])
+    cited = sorted(concept.sources, key=lambda s: kb.sources[s].rank)
+    sources = "; ".join(kb.sources[s].cited for s in cited[:2])
     return Advice(
         rule_id=rule.id,
-        advice=_fill(rule.advice, values),
-        because=_fill(rule.because, values),
+        advice=fill(rule.advice, values),
+        because=fill(rule.because, values),
         concept=rule.concept,
         principle=f"{concept.name} ({sources})",
         priority=rule.priority,
     )
-
-
-def _fill(template: str, values: Dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def sharpen_text(key: str | None) -> str:

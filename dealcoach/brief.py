@@ -1,7 +1,8 @@
 """The deal brief: one chat message to read before a meeting.
 
 Facts (unknown ones shown as unknown, never guessed), the buying-centre map (each
-role: who holds it, their stance, met or not; key roles nobody holds are flagged),
+role: who holds it, their stance, met or not, and whether the role is only assumed
+from a job title; key roles nobody holds are flagged),
 the risk flags of ``knowledge/risk_flags.yml``, and the three next actions with
 their reasons. ``Brief`` holds the parts as data, so that a channel can lay them
 out its own way (Slack blocks, plain text).
@@ -14,12 +15,13 @@ from typing import List, Tuple
 
 from dealcoach.advice import AdviceReport, advise, sharpen_text
 from dealcoach.conditions import all_hold
-from dealcoach.deal import ROLES, Deal, Stakeholder
+from dealcoach.deal import ASSUMED, ROLES, Deal, Stakeholder
 from dealcoach.knowledge import KnowledgeBase, RiskFlag
 
 #: Roles every deal should put a name against; the others are shown when held.
 KEY_ROLES = ("decider", "prescriber", "buyer", "user")
 UNKNOWN = "unknown"
+ASSUMED_NOTE = f"{ASSUMED} only: ask who really does it"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Brief:
 
 def risk_flags(kb: KnowledgeBase, deal: Deal) -> List[RiskFlag]:
     """The flags that hold for this deal, most urgent first."""
-    raised = [flag for flag in kb.flags.values() if all_hold(flag.when, deal)]
+    raised = [f for f in kb.flags.values() if all_hold(f.when, deal, kb.sector_families)]
     return sorted(raised, key=lambda f: (-f.severity, f.id))
 
 
@@ -54,7 +56,7 @@ def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
         ("Perceived risk", fact("perceived_risk")),
     )
     centre = tuple(
-        (role, "; ".join(_person(kb, p) for p in deal.holders(role)))
+        (role, "; ".join(_person(kb, p, role) for p in deal.holders(role)))
         for role in ROLES
         if role in KEY_ROLES or deal.holders(role)
     )
@@ -67,13 +69,15 @@ def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
     )
 
 
-def _person(kb: KnowledgeBase, person: Stakeholder) -> str:
+def _person(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
     name = person.name if person.named else f"{person.name} (name unknown)"
     if person.title and person.named:
         name += f" ({person.title})"
     stance = kb.label("stance", person.stance) if person.stance != "unknown" else "stance unknown"
     met = {True: "met", False: "not met", None: "met?"}[person.met]
-    return f"{name}, {stance}, {met}"
+    # A role taken from the title alone is a default to check, not a fact (Bonoma 1982).
+    assumed = f", {ASSUMED_NOTE}" if role in person.assumed else ""
+    return f"{name}, {stance}, {met}{assumed}"
 
 
 def format_brief(brief: Brief) -> str:

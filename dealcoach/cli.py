@@ -4,10 +4,16 @@
 
 Prints every deal (or one salesperson's) with its facts and stakeholders. Values
 are the canonical ids of the entity contract, ``null`` (JSON) or empty (CSV)
-where unknown. CSV has one row per stakeholder (one row with empty stakeholder
-columns for a deal without any), roles joined by ``;``.
+where unknown. A stakeholder's ``assumed_roles`` are those of its ``roles`` taken
+from the job title alone, not confirmed. CSV has one row per stakeholder (one row
+with empty stakeholder columns for a deal without any), roles joined by ``;``.
 
 ``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
+
+``dealcoach docs [--out PATH] [--check]``: writes the trainer's review page (every
+advice rule and the advice each representative deal gets, ``dealcoach.review_page``)
+to ``docs/advice_review.md``; with ``--check``, only says whether it is up to date
+(exit 1 when not).
 """
 
 from __future__ import annotations
@@ -16,10 +22,15 @@ import argparse
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Sequence, TextIO
 
 from dealcoach.deal import Deal
+from dealcoach.review_page import PAGE
 from dealcoach.store import SQLiteDealStore, database_path
+
+#: The project root (the review page's path is relative to it).
+PROJECT = Path(__file__).resolve().parent.parent
 
 DEAL_COLUMNS = (
     "owner",
@@ -33,7 +44,7 @@ DEAL_COLUMNS = (
     "perceived_risk",
     "updated_at",
 )
-STAKEHOLDER_COLUMNS = ("name", "title", "roles", "stance", "met")
+STAKEHOLDER_COLUMNS = ("name", "title", "roles", "assumed_roles", "stance", "met")
 
 
 def deal_record(deal: Deal) -> Dict[str, Any]:
@@ -44,6 +55,7 @@ def deal_record(deal: Deal) -> Dict[str, Any]:
             "name": person.name if person.named else None,
             "title": person.title,
             "roles": list(person.roles),
+            "assumed_roles": list(person.assumed),
             "stance": person.stance,
             "met": person.met,
         }
@@ -78,6 +90,25 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+def write_docs(path: Path, check: bool = False) -> int:
+    """Write (or with ``check``, compare) the trainer's review page; the exit status."""
+    from dealcoach.knowledge import load_knowledge
+    from dealcoach.representative import load_representative_deals
+    from dealcoach.review_page import review_page, write_page
+
+    kb = load_knowledge()
+    deals = load_representative_deals(kb)
+    if check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != review_page(kb, deals):
+            print(f"dealcoach: {path} is out of date: run make docs", file=sys.stderr)
+            return 1
+        return 0
+    changed = write_page(kb, deals, path)
+    print(f"{'wrote' if changed else 'up to date:'} {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dealcoach", description="dealcoach deal data")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,11 +121,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "serve", help="run the Rasa server, the action server and the chat page (make serve)"
     )
+    docs = commands.add_parser("docs", help="write the trainer's review page (make docs)")
+    docs.add_argument("--out", type=Path, default=PROJECT / PAGE, help=f"default: {PAGE}")
+    docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
     args = parser.parse_args(argv)
     if args.command == "serve":
         from dealcoach.serve import serve
 
         return serve()
+    if args.command == "docs":
+        return write_docs(args.out, check=args.check)
     path = args.db or database_path()
     if not SQLiteDealStore.exists(path):
         print(f"dealcoach: no deal database at {path}", file=sys.stderr)

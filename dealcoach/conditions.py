@@ -1,55 +1,88 @@
-"""Conditions on a deal, shared by advice rules and risk flags (``when:`` in knowledge/).
+"""Conditions on a deal, shared by advice rules, claims and risk flags (``when:`` in knowledge/).
 
 A fact condition (``buying_stage: [need, specification]``) lists the values it
-accepts, ``unknown`` standing for a fact not known yet. The others look at the
-buying centre:
+accepts, ``unknown`` standing for a fact not known yet. Listing the values a rule
+accepts is how a rule respects the deal's complexity: ``perceived_risk: [high,
+unknown]`` keeps a rule away from a purchase known to be routine.
+
+    sector_family: [public]      the sector's family (``family`` in
+                                 knowledge/entities/sector.yml: public, regulated,
+                                 commercial), ``unknown`` when the sector is
+
+The others look at the buying centre:
 
     missing_role: [decider]      nobody holds each of these roles
     has_role: [gatekeeper]       somebody holds each of these roles
+    confirmed_role: [decider]    somebody holds each role on the salesperson's word
+                                 (not only assumed from a job title)
+    assumed_role: [decider]      each role is held, but only by people given it
+                                 from their job title alone ("Petra is the CFO")
     unmet_role: [decider]        the role is held, but nobody holding it has been met
+    met_role: [prescriber]       somebody holding each role has been met
     nobody_met: [prescriber]     nobody holding the role has been met (or nobody holds it)
     stance_present: [opponent]   somebody has each of these stances
     stance_absent: [champion]    nobody has any of these stances
     stakeholders_min: 2          at least / at most this many people known
     stakeholders_max: 1
+
+Conditions are evaluated with the sector families of the knowledge base
+(``KnowledgeBase.sector_families``), passed in as a plain mapping so that this
+module needs nothing else from the knowledge base.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Tuple
+from typing import Any, Iterable, List, Mapping, Tuple
 
-from dealcoach.deal import DEAL_FACTS, Deal
+from dealcoach.deal import DEAL_FACTS, Deal, Stakeholder
 
 #: Which entity's values each non-fact condition takes (for validating knowledge files).
 CONDITION_VALUES = {
     "missing_role": "role",
     "has_role": "role",
+    "confirmed_role": "role",
+    "assumed_role": "role",
     "unmet_role": "role",
+    "met_role": "role",
     "nobody_met": "role",
     "stance_present": "stance",
     "stance_absent": "stance",
 }
 COUNT_CONDITIONS = ("stakeholders_min", "stakeholders_max")
+#: Conditions derived from a deal fact: the fact that must be known for them to tell.
+DERIVED_FROM = {"sector_family": "sector"}
+UNKNOWN = "unknown"
+
+SectorFamilies = Mapping[str, str]
 
 
-def all_hold(when: Iterable[Tuple[str, Any]], deal: Deal) -> bool:
-    return all(holds(key, expected, deal) for key, expected in when)
+def all_hold(when: Iterable[Tuple[str, Any]], deal: Deal, families: SectorFamilies) -> bool:
+    """Whether every condition holds for this deal."""
+    return all(holds(key, expected, deal, families) for key, expected in when)
 
 
-def holds(key: str, expected: Any, deal: Deal) -> bool:
+def holds(key: str, expected: Any, deal: Deal, families: SectorFamilies) -> bool:
     """Whether one condition holds for this deal."""
     if key in DEAL_FACTS:
         value = getattr(deal, key)
-        return (value if value is not None else "unknown") in expected
+        return (value if value is not None else UNKNOWN) in expected
+    if key == "sector_family":
+        return sector_family(deal, families) in expected
     people = deal.stakeholders
     if key == "missing_role":
         return all(not deal.holders(role) for role in expected)
     if key == "has_role":
         return all(deal.holders(role) for role in expected)
+    if key == "confirmed_role":
+        return all(confirmed_holders(deal, role) for role in expected)
+    if key == "assumed_role":
+        return all(deal.holders(role) and not confirmed_holders(deal, role) for role in expected)
     if key == "unmet_role":
         return all(
             deal.holders(role) and not any(p.met for p in deal.holders(role)) for role in expected
         )
+    if key == "met_role":
+        return all(any(p.met for p in deal.holders(role)) for role in expected)
     if key == "nobody_met":
         return all(not any(p.met for p in deal.holders(role)) for role in expected)
     if key == "stance_present":
@@ -61,3 +94,15 @@ def holds(key: str, expected: Any, deal: Deal) -> bool:
     if key == "stakeholders_min":
         return len(people) >= expected
     raise ValueError(f"unknown condition {key!r}")
+
+
+def sector_family(deal: Deal, families: SectorFamilies) -> str:
+    """The family of the deal's sector ("public", "regulated", ...), or ``unknown``."""
+    if deal.sector is None:
+        return UNKNOWN
+    return families.get(deal.sector, UNKNOWN)
+
+
+def confirmed_holders(deal: Deal, role: str) -> List[Stakeholder]:
+    """The people holding a role on the salesperson's word, not only by their title."""
+    return [p for p in deal.holders(role) if role not in p.assumed]

@@ -25,6 +25,8 @@ DEAL_FACTS = (
 STANCES = ("champion", "supporter", "neutral", "opponent", "unknown")
 ROLES = ("initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper")
 STATUSES = ("open", "paused", "complete")
+#: How a role held only because of a job title is marked wherever it is shown.
+ASSUMED = "assumed from the title"
 
 
 def name_key(name: str) -> str:
@@ -46,6 +48,9 @@ class Stakeholder:
     stance: str = "unknown"
     met: bool | None = None
     named: bool = True  # False when ``name`` is only a title ("the CFO")
+    #: Roles held only because the title usually holds them ("Petra is the CFO" ->
+    #: decider), never confirmed by the salesperson: a default to check, not a fact.
+    assumed: List[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -96,6 +101,8 @@ class Change:
       ``fact``        set the fact ``key`` to ``value`` (None clears it)
       ``unknown``     mark ``key`` as unknown (skipped / "I don't know")
       ``person``      create or update the stakeholder named ``key`` with ``data``
+                      (``add_roles`` said outright, ``assume_roles`` from a title
+                      only, ``remove_roles``, ``roles`` to replace them all)
       ``forget``      remove the stakeholder named ``key``
       ``asking``      remember the pending question ``value``, put for the
                       ``data["times"]``-th time in a row (1 when absent)
@@ -155,14 +162,23 @@ def _apply_person(deal: Deal, name: str, data: Dict[str, object]) -> None:
         person.title = str(data["title"])
     if "roles" in data:
         person.roles = [r for r in ROLES if r in data["roles"]]  # type: ignore[operator]
+        person.assumed = []  # a correction names the roles on the salesperson's word
+    for role in data.get("assume_roles", ()):  # type: ignore[union-attr]
+        if role not in person.roles:
+            person.roles.append(str(role))
+            person.assumed.append(str(role))
+            _drop_unknown(deal, f"role:{role}")
     for role in data.get("add_roles", ()):  # type: ignore[union-attr]
         if role not in person.roles:
             person.roles.append(str(role))
             _drop_unknown(deal, f"role:{role}")
+        if role in person.assumed:  # said outright: no longer only assumed
+            person.assumed.remove(str(role))
     for role in data.get("remove_roles", ()):  # type: ignore[union-attr]
         if role in person.roles:
             person.roles.remove(str(role))
     person.roles = [r for r in ROLES if r in person.roles]
+    person.assumed = [r for r in person.roles if r in person.assumed]
     if data.get("stance"):
         person.stance = str(data["stance"])
         _drop_unknown(deal, f"stance:{person.key}")

@@ -28,7 +28,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
-from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
+from dealcoach.deal import (
+    ASSUMED,
+    DEAL_FACTS,
+    Change,
+    Deal,
+    Stakeholder,
+    apply_change,
+    name_key,
+)
 from dealcoach.knowledge import KnowledgeBase, Question
 from dealcoach.matching import find_deal
 from dealcoach.numbers import parse_count
@@ -38,7 +46,9 @@ PERSON_FACTS = ("role", "stance", "met", "job_title")
 READ_CHARACTERS = 2000
 #: At most this many characters between a name and its title ("Petra Lang, CFO").
 NAME_TITLE_GAP = 12
-_PERSON_FIELDS = ("title", "roles", "add_roles", "remove_roles", "stance", "rename", "met")
+_PERSON_FIELDS = (
+    "title", "roles", "add_roles", "assume_roles", "remove_roles", "stance", "rename", "met"
+)  # fmt: skip
 _CLAUSE_BREAK = re.compile(r"[,;.!?]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(he|she|him|her|they|them|his)\b", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
@@ -526,7 +536,9 @@ def _assume_title_roles(
     kb: KnowledgeBase, deal: Deal, anchors: List[Dict[str, Any]], updates: Dict[str, Dict[str, Any]]
 ) -> None:
     """A person given a title and no role takes the title's usual role ("Petra is the
-    CFO" -> decider), unless they hold roles already or the message denies it."""
+    CFO" -> decider), unless they hold roles already or the message denies it. The
+    role is only assumed (``Stakeholder.assumed``): titles are a poor guide to who
+    really decides (Bonoma 1982), so the brief and the advice say so and ask."""
     for anchor in anchors:
         implied = kb.implied_role(anchor.get("title_id"))
         update = updates.get(anchor["name"])
@@ -536,7 +548,7 @@ def _assume_title_roles(
             continue
         existing = deal.stakeholder(anchor["name"])
         if existing is None or not existing.roles:
-            update["add_roles"] = [implied]
+            update["assume_roles"] = [implied]
 
 
 def _asked_person(deal: Deal) -> Stakeholder | None:
@@ -791,7 +803,7 @@ def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, A
         text += f" ({person.title})"
     details = []
     if person.roles:
-        details.append(", ".join(kb.label("role", r) for r in person.roles))
+        details.append(", ".join(_role_label(kb, person, r) for r in person.roles))
     elif data.get("remove_roles"):
         details.append("no longer " + ", ".join(data["remove_roles"]))
     if data.get("stance"):
@@ -799,6 +811,11 @@ def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, A
     if "met" in data:
         details.append("met" if data["met"] else "not met yet")
     return text + (" - " + "; ".join(details) if details else "")
+
+
+def _role_label(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
+    label = kb.label("role", role)
+    return f"{label} ({ASSUMED})" if role in person.assumed else label
 
 
 def _copy(person: Stakeholder) -> Stakeholder:
@@ -809,4 +826,5 @@ def _copy(person: Stakeholder) -> Stakeholder:
         stance=person.stance,
         met=person.met,
         named=person.named,
+        assumed=list(person.assumed),
     )

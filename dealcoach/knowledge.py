@@ -13,6 +13,10 @@ Layout::
     knowledge/entities/*.yml     one file per entity type: canonical values and patterns
     knowledge/interview.yml      the deal review's questions, in the order they are asked
     knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
+    knowledge/advice/deals/*.yml representative deals the rules are checked on (loaded by
+                                 ``dealcoach.representative``, not at run time)
+    knowledge/claims.yml         what an advice's reason may state about a deal, and when
+                                 that is true (each rule lists the claims its reason makes)
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
     knowledge/quiz/*.yml         quiz questions set in situations (choices are concepts)
     knowledge/names.yml          cues that tell a client company from a person
@@ -30,9 +34,10 @@ import jsonschema
 import yaml
 
 from dealcoach import schemas
-from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS
+from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS, UNKNOWN
 from dealcoach.names import NameCues
 from dealcoach.numbers import size_band
+from dealcoach.placeholders import PLACEHOLDERS, placeholders_in
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -53,8 +58,24 @@ class Source:
     id: str
     short: str
     citation: str
+    #: research, law, industry, practitioner or teaching (``schemas.SOURCE_KINDS``).
+    kind: str
     secondary: bool = False
     note: str | None = None
+
+    @property
+    def cited(self) -> str:
+        """How the source is named where it is cited: its short name, what kind of
+        source it is unless research or law, and "secondary" when it was seen only in
+        summaries ("Gartner 2019, industry research, secondary")."""
+        marks = [schemas.SOURCE_KINDS[self.kind]] + (["secondary"] if self.secondary else [])
+        return ", ".join([self.short, *(m for m in marks if m)])
+
+    @property
+    def rank(self) -> Tuple[int, bool]:
+        """Sort key: research before law, industry, practitioner and teaching sources;
+        sources read in full before those seen only in summaries."""
+        return list(schemas.SOURCE_KINDS).index(self.kind), self.secondary
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,8 @@ class EntityValue:
     implies_role: str | None = None
     min_employees: int | None = None
     max_employees: int | None = None
+    #: For sectors: the family (public, regulated, commercial) that conditions can test.
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,22 @@ class AdviceRule:
     because: str
     priority: int
     concept: str
+    #: The claims (``knowledge/claims.yml``) that ``because`` makes about the deal.
+    asserts: Tuple[str, ...] = ()
+    #: Claims that keep the rule silent when one of them is true ("a public tender is
+    #: under way": no private meetings with the evaluators).
+    unless: Tuple[str, ...] = ()
     file: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something an advice's reason states about the deal ("nobody who writes the
+    specification has been met"), and the conditions under which that is true."""
+
+    id: str
+    says: str
+    true_when: Tuple[Tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -153,6 +191,7 @@ class KnowledgeBase:
     #: Opening words of a reply that answer a yes/no question: "yes", "no", "unsure".
     yes_no: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     rules: Dict[str, AdviceRule] = field(default_factory=dict)
+    claims: Dict[str, Claim] = field(default_factory=dict)
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
     name_cues: NameCues = field(default_factory=NameCues)
@@ -190,6 +229,14 @@ class KnowledgeBase:
         values = self.entities["company_size"].values.values()
         return size_band(((v.id, v.min_employees or 0, v.max_employees) for v in values), employees)
 
+    @property
+    def sector_families(self) -> Dict[str, str]:
+        """Sector -> its family ("public_sector" -> "public"), for ``sector_family`` conditions."""
+        sectors = self.entities.get("sector")
+        if sectors is None:
+            return {}
+        return {v.id: v.family for v in sectors.values.values() if v.family}
+
 
 def knowledge_dir(path: Path | str | None = None) -> Path:
     """The knowledge folder to use: the argument, ``DEALCOACH_KNOWLEDGE``, or the default."""
@@ -214,7 +261,7 @@ def fingerprint(root: Path | str | None = None) -> str:
     return digest.hexdigest()
 
 
-def _read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
+def read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -252,6 +299,8 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _load_entities(kb, path)
     if (base / "interview.yml").is_file():
         _load_interview(kb, base / "interview.yml")
+    if (base / "claims.yml").is_file():
+        _load_claims(kb, base / "claims.yml")
     for path in sorted((base / "advice").glob("*.yml")):
         _load_advice(kb, path)
     if (base / "risk_flags.yml").is_file():
@@ -259,12 +308,14 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
     for path in sorted((base / "quiz").glob("*.yml")):
         _load_scenarios(kb, path)
     if (base / "names.yml").is_file():
-        kb.name_cues = NameCues.from_dict(_read_yaml(base / "names.yml", schemas.NAMES))
+        kb.name_cues = NameCues.from_dict(read_yaml(base / "names.yml", schemas.NAMES))
     _check_references(kb)
     _check_interview(kb, base / "interview.yml")
     _check_advice(kb)
     for flag in kb.flags.values():
         _check_when(kb, base / "risk_flags.yml", flag.id, flag.when, flag.concept)
+    for claim in kb.claims.values():
+        _check_when(kb, base / "claims.yml", claim.id, claim.true_when)
     return kb
 
 
@@ -273,7 +324,7 @@ def _when(raw: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
 
 
 def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.QUIZ)
+    data = read_yaml(path, schemas.QUIZ)
     for i, raw in enumerate(data["questions"]):
         where = f"questions[{i}]"
         if raw["id"] in kb.scenarios:
@@ -294,7 +345,7 @@ def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_flags(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.RISK_FLAGS)
+    data = read_yaml(path, schemas.RISK_FLAGS)
     for i, raw in enumerate(data["flags"]):
         if raw["id"] in kb.flags:
             raise KnowledgeError(path, f"flags[{i}].id", f"duplicate flag id {raw['id']!r}")
@@ -308,7 +359,7 @@ def _load_flags(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_interview(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.INTERVIEW)
+    data = read_yaml(path, schemas.INTERVIEW)
     for raw in data["questions"]:
         kb.questions.append(
             Question(
@@ -327,35 +378,68 @@ def _load_interview(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_advice(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.ADVICE)
+    data = read_yaml(path, schemas.ADVICE)
     for i, raw in enumerate(data["rules"]):
         if raw["id"] in kb.rules:
             raise KnowledgeError(path, f"rules[{i}].id", f"duplicate rule id {raw['id']!r}")
         kb.rules[raw["id"]] = AdviceRule(
             id=raw["id"],
-            when=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in raw["when"].items()),
+            when=_when(raw["when"]),
             advice=" ".join(raw["advice"].split()),
             because=" ".join(raw["because"].split()),
             priority=raw["priority"],
             concept=raw["concept"],
+            asserts=tuple(raw["asserts"]),
+            unless=tuple(raw.get("unless", ())),
             file=str(path),
         )
 
 
+def _load_claims(kb: KnowledgeBase, path: Path) -> None:
+    data = read_yaml(path, schemas.CLAIMS)
+    for i, raw in enumerate(data["claims"]):
+        if raw["id"] in kb.claims:
+            raise KnowledgeError(path, f"claims[{i}].id", f"duplicate claim id {raw['id']!r}")
+        kb.claims[raw["id"]] = Claim(
+            id=raw["id"], says=" ".join(raw["says"].split()), true_when=_when(raw["true_when"])
+        )
+
+
 def _check_advice(kb: KnowledgeBase) -> None:
+    """Each rule's conditions, concept, placeholders and claims refer to what exists."""
     for rule in kb.rules.values():
         _check_when(kb, rule.file, rule.id, rule.when, rule.concept)
+        for part in ("advice", "because"):
+            for name in placeholders_in(getattr(rule, part)):
+                if name not in PLACEHOLDERS:
+                    known = ", ".join(sorted(PLACEHOLDERS))
+                    raise KnowledgeError(
+                        rule.file,
+                        f"{rule.id}.{part}",
+                        f"unknown placeholder {{{name}}} (known: {known})",
+                    )
+        for part in ("asserts", "unless"):
+            for claim in getattr(rule, part):
+                if claim not in kb.claims:
+                    raise KnowledgeError(
+                        rule.file, f"{rule.id}.{part}", f"unknown claim {claim!r} (see claims.yml)"
+                    )
 
 
-def _check_when(kb: KnowledgeBase, file: Path | str, owner: str, when: Any, concept: str) -> None:
-    """A rule's or flag's concept exists and its conditions name real values."""
-    if concept not in kb.concepts:
+def _check_when(
+    kb: KnowledgeBase, file: Path | str, owner: str, when: Any, concept: str | None = None
+) -> None:
+    """A rule's, flag's or claim's concept exists and its conditions name real values."""
+    if concept is not None and concept not in kb.concepts:
         raise KnowledgeError(file, f"{owner}.concept", f"unknown concept {concept!r}")
     for key, values in when:
-        entity = CONDITION_VALUES.get(key, key)
-        if key in COUNT_CONDITIONS or entity not in kb.entities:
+        if key == "sector_family":
+            allowed, entity = set(kb.sector_families.values()) | {UNKNOWN}, "sector family"
+        elif key in COUNT_CONDITIONS or CONDITION_VALUES.get(key, key) not in kb.entities:
             continue
-        allowed = set(kb.entities[entity].values) | {"unknown"}
+        else:
+            entity = CONDITION_VALUES.get(key, key)
+            allowed = set(kb.entities[entity].values) | {UNKNOWN}
         for value in values:
             if value not in allowed:
                 raise KnowledgeError(
@@ -386,7 +470,7 @@ def _check_interview(kb: KnowledgeBase, path: Path) -> None:
 def _load_sources(kb: KnowledgeBase, path: Path) -> None:
     if not path.is_file():
         raise KnowledgeError(path, "(file)", "missing: every concept cites its sources here")
-    data = _read_yaml(path, schemas.SOURCES)
+    data = read_yaml(path, schemas.SOURCES)
     for i, raw in enumerate(data["sources"]):
         if raw["id"] in kb.sources:
             raise KnowledgeError(path, f"sources[{i}].id", f"duplicate source id {raw['id']!r}")
@@ -394,7 +478,7 @@ def _load_sources(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.CONCEPTS)
+    data = read_yaml(path, schemas.CONCEPTS)
     for i, raw in enumerate(data["concepts"]):
         if raw["id"] in kb.concepts:
             raise KnowledgeError(path, f"concepts[{i}].id", f"duplicate concept id {raw['id']!r}")
@@ -415,7 +499,7 @@ def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_entities(kb: KnowledgeBase, path: Path) -> None:
-    data = _read_yaml(path, schemas.ENTITIES)
+    data = read_yaml(path, schemas.ENTITIES)
     name = data["entity"]
     if name in kb.entities:
         raise KnowledgeError(path, "entity", f"entity type {name!r} is defined twice")
@@ -431,7 +515,12 @@ def _load_entities(kb: KnowledgeBase, path: Path) -> None:
             implies_role=raw.get("implies_role"),
             min_employees=raw.get("min_employees"),
             max_employees=raw.get("max_employees"),
+            family=raw.get("family"),
         )
+        if name == "sector" and not raw.get("family"):
+            raise KnowledgeError(
+                path, f"values[{i}].family", "every sector needs a family (public, regulated, ...)"
+            )
     kb.entities[name] = EntityType(name=name, values=values, file=str(path))
 
 

@@ -60,7 +60,7 @@ def apply_to_deal(kb: KnowledgeBase, concept_id: str, deal: Deal) -> str:
     concept = kb.concepts[concept_id]
     family = {concept_id, *concept.related}
     rules = sorted(
-        (r for r in kb.rules.values() if r.concept in family and matches(r, deal)),
+        (r for r in kb.rules.values() if r.concept in family and matches(kb, r, deal)),
         key=lambda r: (r.concept != concept_id, -r.priority, r.id),
     )
     if not rules:
@@ -76,11 +76,7 @@ def apply_to_deal(kb: KnowledgeBase, concept_id: str, deal: Deal) -> str:
 
 
 def _citations(kb: KnowledgeBase, source_ids: Iterable[str]) -> List[str]:
-    cited = []
-    for source_id in source_ids:
-        source = kb.sources[source_id]
-        cited.append(source.short + (" (secondary)" if source.secondary else ""))
-    return cited
+    return [kb.sources[source_id].cited for source_id in source_ids]
 
 
 def concepts_by_topic(kb: KnowledgeBase) -> Dict[str, List[str]]:

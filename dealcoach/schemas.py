@@ -6,6 +6,16 @@ its schema before it checks the cross-references between files.
 
 from typing import Any, Dict
 
+#: What kind of source each is, in the order advice cites them (research first), and
+#: how it is marked where it is cited (research and law need no mark).
+SOURCE_KINDS = {
+    "research": "",
+    "law": "",
+    "industry": "industry research",
+    "practitioner": "practitioner framework",
+    "teaching": "teaching source",
+}
+
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
 _ID_LIST = {"type": "array", "items": _ID, "uniqueItems": True}
@@ -20,12 +30,13 @@ SOURCES: Dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "short", "citation"],
+                "required": ["id", "short", "kind", "citation"],
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
                     "short": _TEXT,
                     "citation": _TEXT,
+                    "kind": {"enum": list(SOURCE_KINDS)},
                     "secondary": {"type": "boolean"},
                     "note": _TEXT,
                 },
@@ -94,6 +105,7 @@ ENTITIES: Dict[str, Any] = {
                     "name": _TEXT,
                     "concept": _ID,
                     "implies_role": _ID,
+                    "family": _ID,
                     "min_employees": {"type": "integer", "minimum": 0},
                     "max_employees": {"type": "integer", "minimum": 0},
                     "patterns": {"type": "array", "items": _TEXT},
@@ -159,6 +171,7 @@ WHEN: Dict[str, Any] = {
             key: _VALUES
             for key in (
                 "sector",
+                "sector_family",
                 "company_size",
                 "purchase_situation",
                 "supplier_position",
@@ -166,7 +179,10 @@ WHEN: Dict[str, Any] = {
                 "perceived_risk",
                 "missing_role",
                 "has_role",
+                "confirmed_role",
+                "assumed_role",
                 "unmet_role",
+                "met_role",
                 "nobody_met",
                 "stance_present",
                 "stance_absent",
@@ -187,16 +203,41 @@ ADVICE: Dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "when", "advice", "because", "priority", "concept"],
+                "required": [
+                    "id", "when", "advice", "because", "asserts", "priority", "concept"
+                ],
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
                     "when": WHEN,
                     "advice": _TEXT,
                     "because": _TEXT,
+                    # What ``because`` states about the deal: ids of knowledge/claims.yml.
+                    "asserts": _ID_LIST,
+                    # Claims (knowledge/claims.yml) that keep the rule silent when true.
+                    "unless": _ID_LIST,
                     "priority": {"type": "integer", "minimum": 1, "maximum": 100},
                     "concept": _ID,
                 },
+            },
+        }
+    },
+}  # fmt: skip
+
+#: What an advice text may state about a deal, and the conditions under which it is true.
+CLAIMS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["claims"],
+    "additionalProperties": False,
+    "properties": {
+        "claims": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "says", "true_when"],
+                "additionalProperties": False,
+                "properties": {"id": _ID, "says": _TEXT, "true_when": WHEN},
             },
         }
     },
@@ -262,5 +303,66 @@ NAMES: Dict[str, Any] = {
         "company_before": _PHRASES,
         "company_after": _PHRASES,
         "person_after": _PHRASES,
+    },
+}
+
+
+#: The representative deals (knowledge/advice/deals/*.yml): deals a trainer would
+#: recognise, with the advice each must get and must never get.
+REPRESENTATIVE_DEALS: Dict[str, Any] = {
+    "type": "object",
+    "required": ["deals"],
+    "additionalProperties": False,
+    "properties": {
+        "deals": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "company", "about", "facts", "gives", "never"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "company": _TEXT,
+                    "about": _TEXT,
+                    "facts": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "sector": _ID,
+                            "employees": {"type": "integer", "minimum": 1},
+                            "company_size": _ID,
+                            "purchase_situation": _ID,
+                            "supplier_position": _ID,
+                            "buying_stage": _ID,
+                            "perceived_risk": _ID,
+                        },
+                    },
+                    "people": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": _TEXT,
+                                "title": _TEXT,
+                                "named": {"type": "boolean"},
+                                "roles": _ID_LIST,
+                                "assumed": _ID_LIST,
+                                "stance": _ID,
+                                "met": {"type": "boolean"},
+                            },
+                        },
+                    },
+                    # Rules that must be among the advice given (the top three).
+                    "gives": {**_ID_LIST, "maxItems": 3},
+                    # Rules that must fire on this deal, given or not.
+                    "fires": _ID_LIST,
+                    # Rules that must not fire on this deal at all.
+                    "never": _ID_LIST,
+                },
+            },
+        }
     },
 }

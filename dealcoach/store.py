@@ -7,7 +7,8 @@ Schema (created on first use; ``owner`` is the channel's sender id)::
                   purchase_situation, supplier_position, buying_stage, perceived_risk,
                   unknown (JSON list), asking, status, created_at, updated_at
     stakeholders  the buying centre: deal_id, name, name_key, title, roles (JSON list),
-                  stance, met (1/0/NULL), named, position
+                  assumed_roles (JSON list: the roles held only by the title's
+                  default), stance, met (1/0/NULL), named, position
     reviews       one row per review session: deal_id, started_at, ended_at, outcome
     advice_log    every piece of advice given: deal_id, review_id, rule_id, rank, given_at
     fact_log      every fact change: deal_id, field, old, new, changed_at
@@ -142,6 +143,7 @@ class SQLiteDealStore:
                     "name_key": str,
                     "title": str,
                     "roles": str,
+                    "assumed_roles": str,
                     "stance": str,
                     "met": int,
                     "named": int,
@@ -222,6 +224,8 @@ class SQLiteDealStore:
             for column, kind in (("asked", int), ("deferred", str)):
                 if column not in columns:
                     self.db["deals"].add_column(column, kind)
+            if "assumed_roles" not in self.db["stakeholders"].columns_dict:
+                self.db["stakeholders"].add_column("assumed_roles", str)
             self.db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS deals_owner_company "
                 "ON deals (owner, company_key)"
@@ -296,6 +300,7 @@ class SQLiteDealStore:
                     stance=srow["stance"] or "unknown",
                     met=None if srow["met"] is None else bool(srow["met"]),
                     named=bool(srow["named"]),
+                    assumed=json.loads(srow["assumed_roles"] or "[]"),
                 )
             )
         return deal
@@ -357,7 +362,7 @@ class SQLiteDealStore:
         for position, person in enumerate(deal.stakeholders):
             self.db.execute(
                 "INSERT INTO stakeholders (deal_id, position, name, name_key, title, roles, "
-                "stance, met, named) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "assumed_roles, stance, met, named) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     deal.id,
                     position,
@@ -365,6 +370,7 @@ class SQLiteDealStore:
                     person.key,
                     person.title,
                     json.dumps(person.roles),
+                    json.dumps(person.assumed),
                     person.stance,
                     None if person.met is None else int(person.met),
                     int(person.named),

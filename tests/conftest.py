@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dealcoach.extraction import EntityExtractor
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
@@ -18,6 +20,22 @@ MODEL = Path(os.environ.get("DEALCOACH_MODEL", ROOT / "models" / "dealcoach.tar.
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge(ROOT / "knowledge")
+
+
+@pytest.fixture
+def broken_kb(tmp_path):
+    """A writable copy of the knowledge base, and a helper to edit one of its files."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+
+    def edit(relative, change):
+        path = root / relative
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    return root, edit
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,13 @@ def test_brief_of_a_full_deal(kb):
     assert len(text.splitlines()) < 25  # one chat message
 
 
+def test_brief_says_a_role_from_a_title_is_assumed(kb):
+    petra = Stakeholder("Petra Lang", "CFO", ["decider", "buyer"], met=True, assumed=["decider"])
+    text = format_brief(make_brief(kb, Deal(owner="u", company="X", stakeholders=[petra])))
+    assert "- decider: Petra Lang (CFO), stance unknown, met, assumed from the title only" in text
+    assert "- buyer: Petra Lang (CFO), stance unknown, met\n" in text
+
+
 def test_flags_come_most_urgent_first(kb):
     deal = Deal(owner="u", company="X", stakeholders=[Stakeholder("Ana", roles=["user"])])
     raised = risk_flags(kb, deal)
@@ -81,3 +88,13 @@ def test_an_ambiguous_name_gets_a_question_not_a_guess():
     match = find_deal(deals("Acme Corp", "Acme Labs"), "acme")
     assert match.deal is None and match.ambiguous
     assert {d.company for d in match.candidates} == {"Acme Corp", "Acme Labs"}
+
+
+def test_a_routine_reorder_with_one_contact_is_not_flagged_as_single_threaded(kb):
+    owner = Stakeholder("Rui", "Owner", ["decider", "buyer"], met=True)
+    routine = Deal(owner="u", company="X", stakeholders=[owner], perceived_risk="low",
+                   purchase_situation="straight_rebuy")  # fmt: skip
+    assert "single_contact" not in flags(kb, routine)
+    routine.perceived_risk = "high"
+    routine.purchase_situation = "new_task"
+    assert "single_contact" in flags(kb, routine)

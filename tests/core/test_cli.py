@@ -30,7 +30,9 @@ def db(tmp_path):
             Change("fact", "company_size", "large"),
             Change("fact", "purchase_situation", "new_task"),
             Change(
-                "person", "Petra Lang", data={"title": "CFO", "add_roles": ["decider", "buyer"]}
+                "person",
+                "Petra Lang",
+                data={"title": "CFO", "add_roles": ["buyer"], "assume_roles": ["decider"]},
             ),
             Change("person", "CFO", data={"named": False, "add_roles": ["user"]}),
         ],
@@ -58,6 +60,7 @@ def test_json_export_has_every_deal_with_canonical_values(db):
         "name": "Petra Lang",
         "title": "CFO",
         "roles": ["buyer", "decider"],
+        "assumed_roles": ["decider"],  # from the title only
         "stance": "unknown",
         "met": None,
     }
@@ -78,6 +81,7 @@ def test_csv_export_one_row_per_stakeholder(db):
         ("Globex", ""),
     ]
     assert rows[0]["stakeholder_roles"] == "buyer;decider"
+    assert rows[0]["stakeholder_assumed_roles"] == "decider"
 
 
 def test_missing_database_is_a_clear_error(tmp_path):

@@ -57,6 +57,20 @@ def test_name_and_title_with_behaviour(say, deal):
     assert outcome.noted == ["Petra Lang (CFO) - decider"]
 
 
+def test_a_title_alone_gives_its_usual_role_as_an_assumption(say, deal):
+    outcome = say(deal, "Petra Lang is the CFO", persons=["Petra Lang"])
+    (petra,) = deal.stakeholders
+    assert (petra.roles, petra.assumed) == (["decider"], ["decider"])
+    assert outcome.noted == ["Petra Lang (CFO) - decider (assumed from the title)"]
+    say(deal, "Petra makes the final call", persons=["Petra"])
+    assert (petra.roles, petra.assumed) == (["decider"], [])
+
+
+def test_a_role_said_with_the_title_is_no_assumption(say, deal):
+    say(deal, "the CFO makes the final call")
+    assert deal.stakeholders[0].assumed == []
+
+
 def test_two_people_in_one_message(say, deal):
     say(
         deal,

@@ -1,14 +1,12 @@
 """The knowledge base: schema, cross-references, the entity contract, the concepts it must teach."""
 
-import shutil
+import re
 from collections import defaultdict
 
 import pytest
-import yaml
 
 from dealcoach.extraction import expand_pattern, ruler_groups
 from dealcoach.knowledge import KnowledgeError, fingerprint, load_knowledge
-from tests.conftest import ROOT
 
 CONTRACT = {
     "role": {"initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper"},
@@ -97,22 +95,6 @@ def test_sources_mark_secondary_references(kb):
 # --- bad entries are refused with the file and field named -----------------------------
 
 
-@pytest.fixture
-def broken_kb(tmp_path):
-    """A writable copy of the knowledge base, and a helper to edit one of its files."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", root)
-
-    def edit(relative, change):
-        path = root / relative
-        data = yaml.safe_load(path.read_text())
-        change(data)
-        path.write_text(yaml.safe_dump(data))
-        return path
-
-    return root, edit
-
-
 def test_missing_field_names_file_and_field(broken_kb):
     root, edit = broken_kb
     path = edit("concepts/buying_centre.yml", lambda d: d["concepts"][1].pop("definition"))
@@ -170,3 +152,54 @@ def test_fingerprint_follows_content(broken_kb):
     assert fingerprint(root) == before
     edit("entities/role.yml", lambda d: d["values"][0]["patterns"].append("top dog"))
     assert fingerprint(root) != before
+
+
+# --- citations ------------------------------------------------------------------------
+
+
+def _lead_name(short):
+    """The first author or body of a source as texts name it ("Johnston & Bonoma 1981"
+    -> "Johnston", "MEDDIC/MEDDPICC" -> "MEDDIC")."""
+    return re.split(r"[\s/&,]", short)[0]
+
+
+def test_a_concept_that_names_a_source_cites_it(kb):
+    named = {_lead_name(s.short): s.id for s in kb.sources.values() if s.kind != "teaching"}
+    for concept in kb.concepts.values():
+        text = " ".join([concept.definition, concept.explanation, *concept.for_the_salesperson])
+        for name, source in named.items():
+            if re.search(rf"\b{re.escape(name)}\b", text):
+                assert source in concept.sources, f"{concept.id} names {name} without citing it"
+
+
+def test_every_source_says_what_kind_it_is_and_the_kind_shows_where_cited(kb):
+    kinds = {s.id: s.kind for s in kb.sources.values()}
+    assert kinds["seed_article"] == "teaching"
+    assert kinds["meddic"] == kinds["miller_heiman_1985"] == "practitioner"
+    assert kinds["gartner_2019"] == "industry" and kb.sources["gartner_2019"].secondary
+    assert kinds["eu_directive_2014_24"] == "law"
+    assert kb.sources["seed_article"].cited == "dealcoach seed article, teaching source"
+    assert kb.sources["gartner_2019"].cited == "Gartner 2019, industry research, secondary"
+    assert kb.sources["webster_wind_1972"].cited == "Webster & Wind 1972"
+
+
+def test_sources_not_read_in_full_are_marked_secondary(kb):
+    for source in ("salle_valla_michel", "cox_1967", "johnston_bonoma_1981", "ceb_2015"):
+        assert kb.sources[source].secondary, source
+
+
+def test_advice_names_research_before_other_kinds_of_source(kb):
+    from dealcoach.advice import render
+    from dealcoach.deal import Deal
+
+    for rule in kb.rules.values():
+        concept = kb.concepts[rule.concept]
+        (advice,) = render(kb, Deal(owner="u", company="X"), [rule])
+        first = advice.principle.removeprefix(f"{concept.name} (")
+        if any(kb.sources[s].kind == "research" for s in concept.sources):
+            research = [kb.sources[s].short for s in concept.sources]
+            assert any(
+                first.startswith(kb.sources[s].short)
+                for s in concept.sources
+                if kb.sources[s].kind == "research"
+            ), (rule.id, first, research)

@@ -127,3 +127,28 @@ def test_two_processes_writing_at_once_lose_nothing(store, db_path):
     changes = list(store.db.query("SELECT COUNT(*) AS n FROM fact_log WHERE field='employees'"))
     assert changes[0]["n"] >= 60
     assert list(store.db.query("PRAGMA integrity_check"))[0]["integrity_check"] == "ok"
+
+
+def test_a_role_assumed_from_the_title_is_stored_as_assumed(db_path):
+    store = SQLiteDealStore(db_path)
+    deal, _ = store.open_deal("u1", "Nordstahl")
+    change = Change("person", "Petra Lang", data={"title": "CFO", "assume_roles": ["decider"]})
+    store.apply("u1", deal.id, [change])
+    store.close()
+    (petra,) = SQLiteDealStore(db_path).get_deal("u1", "Nordstahl").stakeholders
+    assert (petra.roles, petra.assumed) == (["decider"], ["decider"])
+
+
+def test_a_database_from_before_assumed_roles_gets_the_column(db_path):
+    import sqlite3
+
+    SQLiteDealStore(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE stakeholders DROP COLUMN assumed_roles")
+    conn.commit()
+    conn.close()
+    store = SQLiteDealStore(db_path)
+    deal, _ = store.open_deal("u1", "Acme")
+    store.apply("u1", deal.id, [Change("person", "Jan", data={"add_roles": ["buyer"]})])
+    assert store.get_deal("u1", "Acme").stakeholders[0].assumed == []
+    store.close()
