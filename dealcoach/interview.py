@@ -125,11 +125,16 @@ def answers_the_question(kb: KnowledgeBase, deal: Deal | None, turn: Turn) -> bo
     for a request to explain a concept or to pause."""
     if deal is None or not deal.asking or turn.command:
         return False
-    if yes_no_answer(kb, deal, turn) is not None:
+    if yes_no_answer(kb, deal, turn) is not None or opening_value(kb, deal, turn):
         return True
     question = kb.question(deal.asking)
     if question is None:
         return False
+    if question.role:
+        return any(
+            e.get("entity") == "role" and e.get("value") == question.role and not e.get("negated")
+            for e in turn.entities
+        )
     asked = question.entity or question.per_person
     return asked is not None and any(
         e.get("entity") == asked and not e.get("negated") for e in turn.entities
@@ -372,8 +377,18 @@ def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
     entities = [e for e in turn.entities if e.get("entity") and e.get("value") is not None]
     _read_deal_facts(kb, deal, turn, entities, outcome)
     _read_people(kb, deal, turn, entities, outcome)
+    _read_opening_value(kb, deal, turn, outcome)
     _read_in_context(kb, deal, turn, outcome)
     return outcome
+
+
+def _read_opening_value(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome) -> None:
+    value = opening_value(kb, deal, turn)
+    kind = deal.asking
+    if value is None or any(c.kind == "fact" and c.key == kind for c in outcome.changes):
+        return
+    outcome.changes.append(Change("fact", kind, value))
+    outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, value)}")
 
 
 #: An answer to the question just asked is read with the question as a prior: the
@@ -597,6 +612,26 @@ def reply_yes_no(kb: KnowledgeBase, turn: Turn) -> bool | None:
         if any(text == w or text.startswith(w + " ") for w in kb.yes_no.get(kind, ())):
             return None if kind == "unsure" else kind == "yes"
     return None
+
+
+def opening_value(kb: KnowledgeBase, deal: Deal, turn: Turn) -> str | None:
+    """The value of the fact just asked that a reply opens with, as its button says it
+    ("low really, it's soap" to "routine or strategic?" is low), whatever else it says."""
+    question = kb.question(deal.asking) if deal.asking else None
+    if question is None or not question.entity or question.entity not in DEAL_FACTS:
+        return None
+    raw = turn.text.lower().strip()
+    for value in question.buttons:
+        label = kb.label(question.entity, value).split(" (")[0].lower()
+        for said in {value.replace("_", " "), label}:
+            # The value alone, or set off by punctuation or a hedge: "need to ask them"
+            # opens with no stage.
+            if re.match(rf"{re.escape(said)}(?:\s*(?:$|[,.;:!?)(-])|\s+{_HEDGES}\b)", raw):
+                return value
+    return None
+
+
+_HEDGES = r"(?:really|i think|i'd say|id say|probably|i guess|tbh|honestly|for them|mostly|overall)"
 
 
 def yes_no_answer(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Tuple[Question, str] | None:

@@ -397,6 +397,32 @@ def test_what_answers_the_question_just_asked(kb, deal):
     assert not answers_the_question(kb, None, Turn("pause", [], "yes"))
 
 
+def test_a_reply_opening_with_the_value_asked_for_gives_it(kb, deal):
+    from dealcoach.interview import answers_the_question
+
+    deal.asking = "perceived_risk"
+    # Taken for a request to pause once; it answers "routine or strategic?".
+    turn = Turn("pause", [], "low really, it's soap and easy to undo")
+    assert answers_the_question(kb, deal, turn)
+    assert interpret(kb, deal, turn).changes == [Change("fact", "perceived_risk", "low")]
+    deal.asking = "buying_stage"
+    assert interpret(kb, deal, Turn("give_facts", [], "negotiation, 5% off")).changes == [
+        Change("fact", "buying_stage", "negotiation")
+    ]
+    # A value word opening a sentence about something else is no answer.
+    assert interpret(kb, deal, Turn("give_facts", [], "need to ask them")).changes == []
+
+
+def test_a_role_stated_answers_the_role_question(kb, deal):
+    from dealcoach.interview import answers_the_question
+
+    deal.asking = "role:user"
+    user = [{"entity": "role", "value": "user"}, {"entity": "sector", "value": "agriculture"}]
+    assert answers_the_question(kb, deal, Turn("explain_concept", user, "the farmers use it"))
+    buyer = [{"entity": "role", "value": "buyer"}]
+    assert not answers_the_question(kb, deal, Turn("explain_concept", buyer, "what's a buyer"))
+
+
 def test_a_reply_opening_with_yes_answers_nothing_but_a_yes_no_question(kb, deal):
     deal.asking = "buying_stage"
     assert interpret(kb, deal, Turn("give_facts", [], "yes")).changes == []
