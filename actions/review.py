@@ -24,7 +24,14 @@ from actions.shared import (
 )
 from dealcoach import quiz
 from dealcoach.deal import Change, name_key
-from dealcoach.interview import Turn, client_in_reply, long_message_note, misread_client, step
+from dealcoach.interview import (
+    Turn,
+    client_in_reply,
+    long_message_note,
+    misread_client,
+    reply_yes_no,
+    step,
+)
 
 
 class ActionStartReview(Action):
@@ -128,6 +135,14 @@ class ActionAnswer(Action):
             deal = store.active_deal(owner)
             if deal is not None:
                 return take_facts(dispatcher, owner, int(deal.id or 0), turn)
+        deal = store.active_deal(owner) if check else None
+        if deal is not None and reply_yes_no(knowledge_base(), turn) is False:
+            # "no" (or "no, they're still writing the spec") to "Sounds like supplier
+            # search, right?": say what was dropped, then read the rest as an answer.
+            ((fact, value),) = check.items()
+            label = knowledge_base().label(fact, value)
+            dispatcher.utter_message(response="utter_check_denied", value=label)
+            return take_facts(dispatcher, owner, int(deal.id or 0), turn, quiet=True)
         named = named_after_which_client(tracker)
         if named:
             return start_review(dispatcher, tracker, named)  # "mas vidal" after "Which client?"

@@ -110,3 +110,22 @@ def test_facts_before_the_client_then_its_bare_name_start_the_review(servers):
     assert "Which client is this about?" in servers.say("rep-bare-2", "they make boxes, 90 people")
     servers.say("rep-bare-2", "skip")
     assert servers.export("rep-bare-2") == []
+
+
+def test_a_no_to_the_coachs_reading_says_what_it_dropped(servers):
+    from dealcoach.loopback import http
+    from tests.e2e.servers import API_TOKEN
+
+    me = "rep-check"
+    servers.say(me, "new deal: Corvina Foods")
+    # The state after "Sounds like buying stage: supplier search, right?" (the coach
+    # asks it only when unsure, which no message can be relied on to make it).
+    http(
+        "POST",
+        f"{servers.url}/conversations/{me}/tracker/events?token={API_TOKEN}",
+        [{"event": "slot", "name": "pending_check", "value": {"buying_stage": "supplier_search"}}],
+    )
+    reply = servers.say(me, "no")
+    assert "OK, not supplier search" in reply
+    assert "didn't catch" not in reply
+    assert deal_of(servers, me, "Corvina Foods")["buying_stage"] is None
