@@ -73,7 +73,7 @@ class NameResolver:
         self._legal_form = re.compile(r"(?<=\s)(?:" + _alternatives(cues.legal_forms) + r")(?!\w)")
         self._before = re.compile(
             r"(?:^|[^\w'])(?i:" + "|".join(_words(p) for p in _longest_first(cues.company_before))
-            + r")\s+(?i:the\s+)?$"
+            + r")\s*[:\-]?\s+(?i:the\s+)?$"  # "new deal: Blockco" as well as "new deal Blockco"
         )  # fmt: skip
         self._command = re.compile(
             r"^\W*(?:"

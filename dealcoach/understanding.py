@@ -157,9 +157,12 @@ class MessageReader:
         # read it, the models' guesses may not.
         if intent not in self.policy.fact_intents or text.lstrip().startswith("/"):
             return Reading(learned.intents, found + resolved)
-        facts, candidates = self._message_facts(found, self._with_clauses(text, learned.facts))
-        people = self._person_facts(text, facts, resolved, learned.facts)
-        if not _mentions(resolved, facts):
+        # The models guess from the words the rules did not read: "2k staff" is a
+        # head count and nothing else, whatever sector the facts model leans to.
+        scores = learned.facts if words_left_unread(text, found + resolved) else {}
+        facts, candidates = self._message_facts(found, self._with_clauses(text, scores))
+        people = self._person_facts(text, facts, resolved, scores)
+        if not _mentions(resolved, facts) and scores:
             candidates += self._answer_candidates(text)
         return Reading(learned.intents, people + resolved, candidates)
 
@@ -168,7 +171,7 @@ class MessageReader:
         clauses (split at punctuation, which every language writes) gets alone."""
         assert self.learned is not None
         policy = self.policy
-        if not policy.clause_types or len(text.split()) < policy.clause_words:
+        if not scores or not policy.clause_types or len(text.split()) < policy.clause_words:
             return scores
         clauses = [c for c in _CLAUSE_BREAK.split(text) if c and len(c.split()) >= 3]
         if len(clauses) < 2:
@@ -346,3 +349,21 @@ def _on_mention(fact: Dict[str, Any], mention: Dict[str, Any]) -> Dict[str, Any]
 
 def _at(fact: Dict[str, Any], mention: Dict[str, Any]) -> bool:
     return fact.get("mention") is True and fact.get("start") == mention["start"]
+
+
+#: Words that carry no fact of their own.
+_FILLER = frozenset(
+    "they them their the and about around roughly approx some with have has are its our "
+    "for that this there just like maybe probably think guess also".split()
+)
+
+
+def words_left_unread(text: str, read: Sequence[Dict[str, Any]]) -> List[str]:
+    """The words of ``text`` outside every span already read (``start``/``end``),
+    fillers aside: the only ground the learned models have for a fact of their own."""
+    lowered = text.lower()
+    for entity in read:
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+            lowered = lowered[:start] + " " * (end - start) + lowered[end:]
+    return [w for w in re.findall(r"[^\W\d_]{3,}", lowered) if w not in _FILLER]

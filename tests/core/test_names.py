@@ -32,6 +32,8 @@ def resolve(kb, extractor):
         # Deal commands, deal words, legal forms and sectors make it a company.
         ("review Lundgren please", ("person", "Lundgren"), "company"),
         ("back to the Haddad deal", ("person", "Haddad"), "company"),
+        ("new deal: Vestrum", ("person", "Vestrum"), "company"),
+        ("new client - Orlova", ("person", "Orlova"), "company"),
         ("who do i call first at Adeyemi Motors", ("person", "Adeyemi Motors"), "company"),
         ("new deal with Sundaram, mid-sized pharma company", ("person", "Sundaram"), "company"),
         ("Okafor Group wants a pilot", ("person", "Okafor Group"), "company"),

@@ -26,3 +26,19 @@ def test_clause_reading_is_set_per_fact_type():
     policy = ReadingPolicy.from_dict({"clause_types": ["buying_stage"], "clause_words": "20"})
     assert policy.clause_types == ("buying_stage",) and policy.clause_words == 20
     assert ReadingPolicy.from_dict({"clause_types": []}).clause_types == ()
+
+
+def test_the_models_read_only_words_the_rules_left():
+    from dealcoach.understanding import words_left_unread
+
+    count = [{"entity": "employees", "value": "2000", "start": 0, "end": 8}]
+    # A head count and nothing else: no ground for a guess at the sector.
+    assert words_left_unread("2k staff", count) == []
+    assert words_left_unread("2k staff, hotels on the coast", count) == ["hotels", "coast"]
+    assert (
+        words_left_unread("they have about 2k staff", [{**count[0], "start": 16, "end": 24}]) == []
+    )
+    # Entities without a span (learned ones) hide nothing.
+    assert words_left_unread("a bank", [{"entity": "sector", "value": "banking_finance"}]) == [
+        "bank"
+    ]
