@@ -31,7 +31,7 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench docs
+.PHONY: help install train chat serve web browser test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
@@ -42,6 +42,7 @@ help:
 	@echo "make train    train the Rasa model when its inputs changed"
 	@echo "make bench    latency, throughput, memory and training time (results/bench.md)"
 	@echo "make docs     the trainer's review page of every advice rule (docs/advice_review.md)"
+	@echo "make prune    remove conversation events older than RETENTION_DAYS (90) from var/tracker.db"
 	@echo "make format   reformat the code with ruff"
 	@echo "make clean    remove .venv, models and local databases"
 
@@ -114,10 +115,19 @@ eval: $(MODEL)
 	$(BIN)/python benchmarks/nlu_eval.py
 
 # Speed: latency against a bare Rasa floor, throughput, memory, start and training time.
-# BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes); see --help.
+# BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes);
+# BENCH_ARGS=--long-history adds one salesperson's 1,200 messages beside a fresh one
+# (about 3 more minutes; --long-history-only runs just that); see --help.
 BENCH_ARGS ?=
 bench: $(MODEL)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# Retention: conversation events older than RETENTION_DAYS leave Rasa's tracker store
+# (each salesperson's current session stays); deals, reviews, advice and quiz scores are
+# in the deal store and never touched. Run it daily (cron) on a server.
+RETENTION_DAYS ?= 90
+prune: $(VENV)/.installed
+	$(BIN)/dealcoach prune-conversations --older-than $(RETENTION_DAYS)
 
 # The trainer's review page: every advice rule in plain words and the advice each
 # representative deal gets. Commit it: make test fails when it is out of date.

@@ -11,7 +11,14 @@ webhook:
    ``--concurrent-messages`` messages (latency and messages per second);
 3. reads each server's peak memory (VmHWM, with its child processes);
 4. times ``rasa train`` of the project into a temporary folder, from an empty
-   training cache, as ``make train`` after a fresh clone (``--skip-train``: not).
+   training cache, as ``make train`` after a fresh clone (``--skip-train``: not);
+5. with ``--long-history``: one salesperson sends ``--history-messages`` (1,200)
+   messages of the same conversations under one sender id, then a fresh salesperson
+   sends the last ``--history-window`` (200) of them: latency of the first and the
+   last window against the fresh salesperson's (same messages, no history), the
+   tracker database's size and the
+   Rasa server's memory after each (issue 13: a message's cost must not grow with the
+   salesperson's history). ``--long-history-only`` runs the servers and this alone.
 
 Writes ``bench.json`` and ``bench.md`` into ``--out`` (``results/``).
 Run: ``make bench`` or ``.venv/bin/python -m benchmarks.bench --help``.
@@ -34,7 +41,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from benchmarks.conversations import conversation, conversations
 from benchmarks.floor import Floor
-from benchmarks.measure import git_commit, latency_summary, machine, peak_rss_bytes
+from benchmarks.measure import (
+    file_bytes,
+    git_commit,
+    latency_summary,
+    machine,
+    peak_rss_bytes,
+    rss_bytes,
+)
 from dealcoach.loopback import DEFAULT_MODEL, RASA, LoopbackServers, rasa_env
 from dealcoach.serve import ROOT
 
@@ -48,7 +62,15 @@ GOALS = (
     ("actions_rss_mb", "action server peak RSS", 200, "MB"),
     ("train_s", "make train", 300, "s"),
 )
-AT_MOST = {"p50_ratio"}
+#: The goals of issue 13, with --long-history: late messages as fast as a fresh start.
+LONG_GOALS = (
+    ("long_p50_ratio", "p50 at the last messages of a long history, over a fresh "
+     "salesperson's", 1.2, "x"),
+    ("long_p95_ms", "p95 at the last messages of a long history", 150, "ms"),
+    ("long_rss_growth_mb", "Rasa server RSS growth over the long history (after its "
+     "first window to its end)", 50, "MB"),
+)  # fmt: skip
+AT_MOST = {"p50_ratio", "long_p50_ratio"}
 
 
 class Timings:
@@ -61,19 +83,21 @@ class Timings:
         self.slowest: List[tuple] = []
         self._lock = threading.Lock()
 
-    def timed(self, send: Callable[[str, str], list], sender: str, text: str) -> None:
+    def timed(self, send: Callable[[str, str], list], sender: str, text: str) -> Optional[float]:
+        """Send one message and record it; its seconds (None when it failed)."""
         started = time.perf_counter()
         try:
             replies = send(sender, text)
         except Exception as error:  # noqa: BLE001 (a failed message is a result too)
             with self._lock:
                 self.errors.append(f"{text!r}: {error}")
-            return
+            return None
         took = time.perf_counter() - started
         with self._lock:
             self.seconds.append(took)
             self.silent += not replies
             self.slowest = sorted(self.slowest + [(took, text)], reverse=True)[:5]
+        return took
 
     def summary(self) -> Dict[str, Any]:
         return {
@@ -156,6 +180,66 @@ def at_once(send: Callable, conversations_at_once: int, count: int) -> Dict[str,
     }
 
 
+def history_messages(count: int) -> List[str]:
+    """The first ``count`` messages of one salesperson using the coach day after day:
+    the bench's conversations one after the other (reviews, advice, briefs, learning,
+    quizzes, managing deals), all under the same sender id."""
+    texts: List[str] = []
+    for _, _, messages in conversations(start=1_000):
+        texts += messages
+        if len(texts) >= count:
+            return texts[:count]
+    return texts  # pragma: no cover (conversations never end)
+
+
+def long_history(servers: LoopbackServers, total: int, window: int) -> Dict[str, Any]:
+    """One salesperson's ``total`` messages, then a fresh salesperson sending the last
+    ``window`` of them (the same messages without the history), on the same servers:
+    latencies of the first and the last window and of the fresh salesperson, the median
+    of every hundred messages, and the tracker database's size and the Rasa server's
+    memory after each part."""
+    texts = history_messages(total)
+    window = min(window, total)
+    every, first, late, fresh = Timings(), Timings(), Timings(), Timings()
+    by_hundred: List[List[float]] = []
+    memory: Dict[str, float] = {}
+    for number, text in enumerate(texts, start=1):
+        took = every.timed(servers.send, "bench-long-history", text)
+        # Sorted into the windows after the fact: every message is sent the same way.
+        for timings, inside in ((first, number <= window), (late, number > total - window)):
+            if inside and took is not None:
+                timings.seconds.append(took)
+        if took is not None:
+            if (number - 1) % 100 == 0:
+                by_hundred.append([])
+            by_hundred[-1].append(took)
+        if number == window:
+            memory["after_first_window"] = _mb(rss_bytes(servers.rasa.pid))
+        if number % 200 == 0:
+            print(f"  long history: {number}/{total} messages", flush=True)
+    memory["after_history"] = _mb(rss_bytes(servers.rasa.pid))
+    tracker_after_history = file_bytes(servers.tracker_db)
+    for text in texts[total - window :]:
+        fresh.timed(servers.send, "bench-fresh-salesperson", text)
+    memory["after_fresh"] = _mb(rss_bytes(servers.rasa.pid))
+    late_summary, fresh_summary = late.summary(), fresh.summary()
+    return {
+        "messages": total,
+        "window": window,
+        "first": first.summary(),
+        "late": late_summary,
+        "fresh": fresh_summary,
+        "late_over_fresh_p50": round(late_summary["p50_ms"] / fresh_summary["p50_ms"], 2),
+        "errors": len(every.errors) + len(fresh.errors),
+        "no_reply": every.silent + fresh.silent,
+        "tracker_db_mb": _mb(tracker_after_history),
+        "tracker_db_mb_with_fresh": _mb(file_bytes(servers.tracker_db)),
+        "rasa_rss_mb": memory,
+        "rasa_rss_growth_mb": round(memory["after_history"] - memory["after_first_window"], 1),
+        "p50_ms_by_hundred": [latency_summary(b).get("p50_ms") for b in by_hundred],
+    }
+
+
 def time_training(folder: Path) -> float:
     """Seconds ``rasa train`` of the project takes, as ``make train`` runs it, into
     ``folder`` with an empty training cache (nothing reused from earlier trainings)."""
@@ -186,8 +270,13 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             "warmup_messages": args.warmup,
             "train_timed": not args.skip_train,
             "floor_config": "quick (smoke test)" if args.quick_floor else "rasa init",
+            "long_history": args.long_history or args.long_history_only,
+            "history_messages": args.history_messages,
+            "history_window": args.history_window,
         },
     }
+    if args.long_history_only:
+        return run_long_history_only(args, result)
     with tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
         work = Path(tmp)
         (work / "ours").mkdir()
@@ -214,6 +303,11 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             many = at_once(ours.send, args.concurrency, args.concurrent_messages)
             rasa_rss = peak_rss_bytes(ours.rasa.pid)
             actions_rss = peak_rss_bytes(ours.actions.pid)
+            if args.long_history:
+                print(f"Long history: {args.history_messages} messages...", flush=True)
+                result["long_history"] = long_history(
+                    ours, args.history_messages, args.history_window
+                )
         finally:
             ours.stop()
             floor.stop()
@@ -247,18 +341,46 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     return result
 
 
+def run_long_history_only(args: argparse.Namespace, result: Dict[str, Any]) -> Dict[str, Any]:
+    """``--long-history-only``: our servers and the long-history run, nothing else."""
+    with tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
+        ours = LoopbackServers(Path(tmp), model=args.model)
+        try:
+            print("Starting the action server and the Rasa server...", flush=True)
+            ours.start_actions()
+            ours.start_rasa()
+            warm_up([ours.send], args.warmup)
+            print(f"Long history: {args.history_messages} messages...", flush=True)
+            result["long_history"] = long_history(ours, args.history_messages, args.history_window)
+        finally:
+            ours.stop()
+    result["machine"]["load_average_end"] = machine()["load_average"]
+    result["goals"] = goals(result)
+    return result
+
+
 def goals(result: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Each speed goal with the measured value and whether it was met (None: not measured)."""
-    ours = result["ours"]
-    measured = {
-        "p50_ratio": result["ratio"]["p50"],
-        "p95_ms": ours["one_at_a_time"]["p95_ms"],
-        "rasa_rss_mb": ours["rasa_rss_mb"],
-        "actions_rss_mb": ours["actions_rss_mb"],
-        "train_s": result.get("train_s"),
-    }
+    ours, history = result.get("ours"), result.get("long_history")
+    measured: Dict[str, Any] = {}
+    listed = list(LONG_GOALS) if history else []
+    if ours is not None:
+        listed = list(GOALS) + listed
+        measured.update(
+            p50_ratio=result["ratio"]["p50"],
+            p95_ms=ours["one_at_a_time"]["p95_ms"],
+            rasa_rss_mb=ours["rasa_rss_mb"],
+            actions_rss_mb=ours["actions_rss_mb"],
+            train_s=result.get("train_s"),
+        )
+    if history:
+        measured.update(
+            long_p50_ratio=history["late_over_fresh_p50"],
+            long_p95_ms=history["late"]["p95_ms"],
+            long_rss_growth_mb=history["rasa_rss_growth_mb"],
+        )
     checked = []
-    for key, what, limit, unit in GOALS:
+    for key, what, limit, unit in listed:
         value = measured[key]
         met: Optional[bool] = None
         if value is not None:
@@ -269,7 +391,70 @@ def goals(result: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def markdown(result: Dict[str, Any]) -> str:
-    m, ours, floor = result["machine"], result["ours"], result["floor"]
+    m = result["machine"]
+    lines = [
+        f"# make bench, {result['when']} (commit {result['commit']})",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory, "
+        f"load average {' '.join(map(str, m['load_average']))} at the start and "
+        f"{' '.join(map(str, m['load_average_end']))} at the end; Python {m['python']}, "
+        f"Rasa {m['rasa']}, rasa-sdk {m['rasa_sdk']}.",
+        "",
+    ]
+    if "ours" in result:
+        lines += speed_tables(result)
+    if "long_history" in result:
+        lines += long_history_table(result["long_history"])
+    lines += [
+        "| goal | measured | limit | met |",
+        "|---|---|---|---|",
+    ]
+    for goal in result["goals"]:
+        met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
+        value = "" if goal["value"] is None else f"{goal['value']} {goal['unit']}"
+        bound = "at most" if goal["goal"] in AT_MOST else "under"
+        limit = f"{bound} {goal['limit']} {goal['unit']}"
+        lines.append(f"| {goal['what']} | {value} | {limit} | {met} |")
+    if "ours" in result:
+        lines += ["", "Slowest messages one at a time (dealcoach):", ""]
+        seq = result["ours"]["one_at_a_time"]
+        lines += [f"- {s['ms']} ms: {s['text']}" for s in seq["slowest"]]
+    return "\n".join(lines) + "\n"
+
+
+def long_history_table(history: Dict[str, Any]) -> List[str]:
+    """The long-history run as a markdown table, with the curve per hundred messages."""
+    n, w = history["messages"], history["window"]
+    parts = (
+        (f"one salesperson, messages 1-{w:,}", history["first"], "after_first_window"),
+        (f"same salesperson, messages {n - w + 1:,}-{n:,}", history["late"], "after_history"),
+        (
+            f"a fresh salesperson, the same {w:,} messages, afterwards",
+            history["fresh"],
+            "after_fresh",
+        ),
+    )
+    lines = [
+        "| long history | p50 (ms) | p95 (ms) | Rasa server RSS after (MB) |",
+        "|---|---|---|---|",
+    ]
+    for what, summary, memory in parts:
+        lines.append(
+            f"| {what} | {summary['p50_ms']} | {summary['p95_ms']} | "
+            f"{history['rasa_rss_mb'][memory]} |"
+        )
+    curve = " ".join(str(ms) for ms in history["p50_ms_by_hundred"])
+    return lines + [
+        "",
+        f"Tracker database after the {n:,} messages: {history['tracker_db_mb']} MB. "
+        f"Errors / messages without reply: {history['errors']} / {history['no_reply']}. "
+        f"p50 of every hundred messages (ms): {curve}.",
+        "",
+    ]
+
+
+def speed_tables(result: Dict[str, Any]) -> List[str]:
+    ours, floor = result["ours"], result["floor"]
     seq, many, fseq = ours["one_at_a_time"], ours["at_once"], floor["one_at_a_time"]
     ratio = result["ratio"]
     n = many["conversations_at_once"]
@@ -292,30 +477,12 @@ def markdown(result: Dict[str, Any]) -> str:
         ("errors / messages without reply", f"{seq['errors'] + many['errors']} / "
          f"{seq['no_reply'] + many['no_reply']}", f"{fseq['errors']} / {fseq['no_reply']}", ""),
     ]  # fmt: skip
-    lines = [
-        f"# make bench, {result['when']} (commit {result['commit']})",
-        "",
-        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory, "
-        f"load average {' '.join(map(str, m['load_average']))} at the start and "
-        f"{' '.join(map(str, m['load_average_end']))} at the end; Python {m['python']}, "
-        f"Rasa {m['rasa']}, rasa-sdk {m['rasa_sdk']}.",
-        "",
+    return [
         "| | dealcoach | floor (rasa init) | dealcoach/floor |",
         "|---|---|---|---|",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
         "",
-        "| goal | measured | limit | met |",
-        "|---|---|---|---|",
     ]
-    for goal in result["goals"]:
-        met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
-        value = "" if goal["value"] is None else f"{goal['value']} {goal['unit']}"
-        bound = "at most" if goal["goal"] in AT_MOST else "under"
-        limit = f"{bound} {goal['limit']} {goal['unit']}"
-        lines.append(f"| {goal['what']} | {value} | {limit} | {met} |")
-    lines += ["", "Slowest messages one at a time (dealcoach):", ""]
-    lines += [f"- {s['ms']} ms: {s['text']}" for s in seq["slowest"]]
-    return "\n".join(lines) + "\n"
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -328,6 +495,25 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--skip-train", action="store_true", help="do not time make train")
     parser.add_argument("--quick-floor", action="store_true",
                         help="a floor without TensorFlow, quick to train (smoke test)")  # fmt: skip
+    parser.add_argument(
+        "--long-history",
+        action="store_true",
+        help="also one salesperson's long history beside a fresh one",
+    )
+    parser.add_argument(
+        "--long-history-only",
+        action="store_true",
+        help="only the long history (no floor, no other runs, no training)",
+    )
+    parser.add_argument(
+        "--history-messages", type=int, default=1200, help="messages of the long history"
+    )
+    parser.add_argument(
+        "--history-window",
+        type=int,
+        default=200,
+        help="messages compared at its start, its end and for a fresh one",
+    )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     return parser.parse_args(argv)

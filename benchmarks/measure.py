@@ -65,6 +65,26 @@ def peak_rss_bytes(pid: int) -> int:
     return total
 
 
+def rss_bytes(pid: int) -> int:
+    """Resident memory now (VmRSS) of a process and its children, in bytes."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            status = (PROC / str(member) / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def file_bytes(path: Path) -> int:
+    """A SQLite database's size on disk, with its journal or WAL files."""
+    parts = (path, Path(f"{path}-wal"), Path(f"{path}-journal"))
+    return sum(p.stat().st_size for p in parts if p.exists())
+
+
 def machine() -> Dict[str, Any]:
     """Cores, memory, CPU model, load and versions of the machine the bench runs on."""
     meminfo = (PROC / "meminfo").read_text()

@@ -10,6 +10,12 @@ with empty stakeholder columns for a deal without any), roles joined by ``;``.
 
 ``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
 
+``dealcoach prune-conversations [--older-than DAYS] [--tracker-db PATH]``: removes
+conversation events older than DAYS (default 90) from Rasa's tracker store
+(``$DEALCOACH_TRACKER_DB`` or ``var/tracker.db``), except each salesperson's current
+session; deals, reviews, advice and quiz scores (the deal store) are never touched
+(see ``dealcoach.sessions``). ``make prune`` runs it.
+
 ``dealcoach docs [--out PATH] [--check]``: writes the trainer's review page (every
 advice rule and the advice each representative deal gets, ``dealcoach.review_page``)
 to ``docs/advice_review.md``; with ``--check``, only says whether it is up to date
@@ -21,12 +27,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, TextIO
 
 from dealcoach.deal import Deal
 from dealcoach.review_page import PAGE
+from dealcoach.sessions import RETENTION_DAYS, prune_conversations
 from dealcoach.store import SQLiteDealStore, database_path
 
 #: The project root (the review page's path is relative to it).
@@ -109,6 +117,37 @@ def write_docs(path: Path, check: bool = False) -> int:
     return 0
 
 
+def tracker_db_path() -> Path:
+    """Rasa's conversations: ``DEALCOACH_TRACKER_DB`` if set, else ``var/tracker.db``."""
+    return Path(os.environ.get("DEALCOACH_TRACKER_DB") or PROJECT / "var" / "tracker.db")
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return days
+
+
+def prune_command(tracker_db: Path, older_than_days: float) -> int:
+    """``prune-conversations``: say what was removed; the exit status."""
+    try:
+        report = prune_conversations(tracker_db, older_than_days)
+    except FileNotFoundError as error:
+        print(f"dealcoach: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"removed {report.events_removed} conversation events older than "
+        f"{older_than_days:g} days from {report.conversations_touched} conversations; "
+        f"{report.events_left} left; {tracker_db}: {report.bytes_before / 1e6:.1f} MB -> "
+        f"{report.bytes_after / 1e6:.1f} MB"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dealcoach", description="dealcoach deal data")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +160,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "serve", help="run the Rasa server, the action server and the chat page (make serve)"
     )
+    prune = commands.add_parser(
+        "prune-conversations",
+        help="remove old conversation events from Rasa's tracker store (never deals)",
+    )
+    prune.add_argument(
+        "--older-than",
+        type=_days,
+        default=RETENTION_DAYS,
+        metavar="DAYS",
+        help=f"remove events older than this many days (default {RETENTION_DAYS})",
+    )
+    prune.add_argument(
+        "--tracker-db", type=Path, help=f"tracker database (default: {tracker_db_path()})"
+    )
     docs = commands.add_parser("docs", help="write the trainer's review page (make docs)")
     docs.add_argument("--out", type=Path, default=PROJECT / PAGE, help=f"default: {PAGE}")
     docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
@@ -131,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve()
     if args.command == "docs":
         return write_docs(args.out, check=args.check)
+    if args.command == "prune-conversations":
+        return prune_command(args.tracker_db or tracker_db_path(), args.older_than)
     path = args.db or database_path()
     if not SQLiteDealStore.exists(path):
         print(f"dealcoach: no deal database at {path}", file=sys.stderr)

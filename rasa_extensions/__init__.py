@@ -7,7 +7,8 @@ Rasa process passes through).
 
 
 def install_all() -> None:
-    from rasa_extensions import action_server_unreachable, long_messages
+    from rasa_extensions import action_server_unreachable, long_messages, sessions
 
     action_server_unreachable.install()
     long_messages.install()
+    sessions.install()

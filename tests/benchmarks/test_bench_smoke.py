@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import MODEL, ROOT
 
 MESSAGES, AT_ONCE, AT_ONCE_MESSAGES = 10, 2, 6
+HISTORY, WINDOW = 12, 4
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,8 @@ def bench(tmp_path_factory):
         sys.executable, "-m", "benchmarks.bench", "--messages", str(MESSAGES),
         "--concurrency", str(AT_ONCE), "--concurrent-messages", str(AT_ONCE_MESSAGES),
         "--warmup", "1", "--skip-train", "--quick-floor", "--model", str(MODEL),
-        "--out", str(out),
+        "--out", str(out), "--long-history", "--history-messages", str(HISTORY),
+        "--history-window", str(WINDOW),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -72,9 +74,33 @@ def test_machine_settings_and_goals_are_recorded(bench):
     assert machine["cores"] >= 1 and machine["memory_gb"] > 0 and machine["cpu"]
     assert result["settings"]["train_timed"] is False and "train_s" not in result
     goals = {g["goal"]: g for g in result["goals"]}
-    assert set(goals) == {"p50_ratio", "p95_ms", "rasa_rss_mb", "actions_rss_mb", "train_s"}
+    assert set(goals) == {
+        "p50_ratio", "p95_ms", "rasa_rss_mb", "actions_rss_mb", "train_s",
+        "long_p50_ratio", "long_p95_ms", "long_rss_growth_mb",
+    }  # fmt: skip
     assert goals["train_s"]["met"] is None
     assert goals["p95_ms"]["met"] == (result["ours"]["one_at_a_time"]["p95_ms"] < 150)
     assert goals["rasa_rss_mb"]["value"] == result["ours"]["rasa_rss_mb"]
     assert f"{machine['cores']} cores" in report
     assert "| p50 one at a time (ms) |" in report and "| goal | measured |" in report
+
+
+def test_the_long_history_is_measured_beside_a_fresh_salesperson(bench):
+    result, report = bench
+    history = result["long_history"]
+    assert (history["messages"], history["window"]) == (HISTORY, WINDOW)
+    for part in ("first", "late", "fresh"):
+        assert history[part]["messages"] == WINDOW and ordered(history[part])
+    assert history["errors"] == history["no_reply"] == 0
+    assert history["late_over_fresh_p50"] == round(
+        history["late"]["p50_ms"] / history["fresh"]["p50_ms"], 2
+    )
+    # One hundred holds all twelve messages; the tracker store holds them.
+    assert len(history["p50_ms_by_hundred"]) == 1 and history["tracker_db_mb"] > 0
+    assert history["tracker_db_mb_with_fresh"] >= history["tracker_db_mb"]
+    memory = history["rasa_rss_mb"]
+    assert set(memory) == {"after_first_window", "after_history", "after_fresh"}
+    assert all(mb > 200 for mb in memory.values())
+    goals = {g["goal"]: g for g in result["goals"]}
+    assert goals["long_p95_ms"]["value"] == history["late"]["p95_ms"]
+    assert f"same salesperson, messages {HISTORY - WINDOW + 1}-{HISTORY}" in report

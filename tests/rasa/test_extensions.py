@@ -7,6 +7,7 @@ import nlu_components  # noqa: F401 (importing it is what switches the extension
 import rasa_extensions
 from dealcoach.interview import READ_CHARACTERS, long_message_note
 from rasa_extensions.long_messages import start_of
+from tests.conftest import ROOT
 
 
 def test_loading_the_components_switches_the_extensions_on_once():
@@ -26,3 +27,38 @@ def test_a_long_message_is_read_by_its_start_cut_at_a_space():
     assert start_of("short") == "short"
     assert long_message_note("short") is None
     assert "first 2,000 characters" in long_message_note(text)
+
+
+def test_the_session_extensions_are_on_and_carry_each_slot_once():
+    import asyncio
+
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_extensions.sessions import messages_in_session
+
+    assert getattr(MessageProcessor._has_session_expired, "_dealcoach_sessions", False)
+    assert getattr(ActionSessionStart.run, "_dealcoach_sessions", False)
+    assert SQLTrackerStore._event_query.__module__ == "rasa_extensions.sessions"
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker.from_events(
+        "someone",
+        [
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered("what is a buying centre?"),
+            SlotSet("last_concept", "buying_centre"),
+            UserUttered("explain a modified rebuy"),
+            SlotSet("last_concept", "modified_rebuy"),
+            SlotSet("pending_check", {"buying_stage": "need"}),
+            SlotSet("pending_check", None),
+        ],
+        slots=domain.slots,
+    )
+    assert messages_in_session(tracker) == 2
+    events = asyncio.run(ActionSessionStart().run(None, None, tracker, domain))
+    assert isinstance(events[0], SessionStarted) and events[-1] == ActionExecuted("action_listen")
+    assert events[1:-1] == [SlotSet("last_concept", "modified_rebuy")]
