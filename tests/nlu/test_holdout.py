@@ -13,10 +13,10 @@ from tests.conftest import ROOT
 NLU = ROOT / "tests" / "nlu"
 #: docs/benchmarks.md, "Issue 11": intent macro-F1, knowledge-entity F1, names F1.
 DOCUMENTED = {
-    "dev.yml": (0.916, 0.908, 0.901),
+    "dev.yml": (0.916, 0.920, 0.905),
     "blind/block1/messages.yml": (0.854, 0.814, 0.874),
     "blind/block2/messages.yml": (0.797, 0.807, 0.863),
-    "blind/block3/messages.yml": (0.832, 0.837, 0.884),
+    "blind/block3/messages.yml": (0.832, 0.837, 0.879),
     "blind/block4/messages.yml": (0.885, 0.821, 0.865),
 }
 MARGIN = 0.02
