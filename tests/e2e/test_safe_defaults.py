@@ -133,3 +133,17 @@ def test_logs_hold_no_deal_contents_at_info(servers, served):
         assert " INFO " in text, f"{name} does not log at INFO"
         for secret in (*COMPANY.split(), *PERSON.split(), EMPLOYEES):
             assert secret not in text, f"{secret!r} in the {name} log"
+
+
+# (Not with the browser tests: they are skipped where Chromium is missing, this must not be.)
+def test_cors_allows_the_pages_origin_only(served):
+    def allowed(origin):
+        request = urllib.request.Request(
+            f"{served['rasa']}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.headers.get("Access-Control-Allow-Origin")
+
+    own = f"http://127.0.0.1:{served['web_port']}"
+    assert allowed(own) == own
+    assert allowed("http://evil.example") in (None, "")
