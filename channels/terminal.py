@@ -124,7 +124,8 @@ def _send_logs_to(log: Path) -> None:
     file_handler = logging.StreamHandler(sys.stderr)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(file_handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "WARNING").upper())
+    level = logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING").upper())
+    root.setLevel(level if isinstance(level, int) else logging.WARNING)
     logging.captureWarnings(True)
 
 

@@ -29,8 +29,7 @@ OPTIONS_HINT = "(type a number to pick an option, or answer in your own words)"
 
 LOADING = "Loading the coach (about 25 s)"
 WELCOME = (
-    "dealcoach is ready. Talk to it in your own words; when it offers options, a number "
-    "picks one.\n"
+    "Talk to dealcoach in your own words; when it offers options, a number picks one.\n"
     "Three things to try:\n"
     "  let's review the Acme deal\n"
     "  what is a buying centre?\n"
