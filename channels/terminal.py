@@ -127,6 +127,11 @@ def _send_logs_to(log: Path) -> None:
     level = logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING").upper())
     root.setLevel(level if isinstance(level, int) else logging.WARNING)
     logging.captureWarnings(True)
+    # The log is appended to by every chat: mark where this one begins.
+    print(
+        f"--- make chat started {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}",
+        file=sys.stderr,
+    )
 
 
 class Conversation:
