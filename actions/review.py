@@ -18,6 +18,7 @@ from actions.shared import (
     client_answer,
     deal_store,
     knowledge_base,
+    last_response,
     latest_turn,
     on_slack,
     owner_of,
@@ -123,12 +124,21 @@ class ActionAnswer(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         if tracker.get_slot("pending_delete") is not None:
-            if turn.intent in ("affirm", "deny"):
-                return confirm_delete(dispatcher, tracker, turn.intent == "affirm")
-            dispatcher.utter_message(text="Deletion cancelled.")
-            return [SlotSet("pending_delete", None)]
+            if last_response(tracker) == "utter_confirm_delete":
+                if latest_turn(tracker).intent in ("affirm", "deny"):
+                    return confirm_delete(
+                        dispatcher, tracker, latest_turn(tracker).intent == "affirm"
+                    )
+                dispatcher.utter_message(text="Deletion cancelled.")
+                return [SlotSet("pending_delete", None)]
+            # Other messages came between "Delete Acme?" and this one: a "yes" now
+            # answers something else and deletes nothing.
+            return [SlotSet("pending_delete", None)] + self._answer(dispatcher, tracker)
+        return self._answer(dispatcher, tracker)
+
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+        owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         check = tracker.get_slot("pending_check")
         if check and turn.intent == "affirm":
             # A typed "yes" to "Sounds like supplier search, right?".

@@ -112,10 +112,15 @@ def client_answer(tracker: Tracker, turn: Turn) -> str | None:
 
 
 def asked_which_client(tracker: Tracker) -> bool:
+    return last_response(tracker) == "utter_which_client"
+
+
+def last_response(tracker: Tracker) -> str | None:
+    """The domain response the bot's last message was, if it was one."""
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action") == "utter_which_client"
-    return False
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
 
 
 def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:

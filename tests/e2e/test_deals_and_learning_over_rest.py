@@ -57,6 +57,17 @@ def test_list_update_rename_and_delete(servers, nordstahl):
     assert [d["company"] for d in servers.export(me)] == ["Nordstahl"]
 
 
+def test_a_yes_long_after_delete_deal_deletes_nothing(servers):
+    me = "rep-late-yes"
+    servers.say(me, "new deal: Brackfield")
+    servers.say(me, "they make paper, 400 people")
+    assert "Delete Brackfield" in servers.say(me, "delete the Brackfield deal")
+    servers.say(me, "my deals")  # the question was left unanswered
+    reply = servers.say(me, "yes")
+    assert "Deleted" not in reply
+    assert deal_of(servers, me, "Brackfield")["employees"] == 400
+
+
 def test_nobody_deletes_another_salespersons_deal(servers, nordstahl):
     reply = servers.say("rep-stranger", "delete the Nordstahl deal")
     assert "no deal called Nordstahl" in reply
