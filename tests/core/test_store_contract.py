@@ -15,18 +15,23 @@ persistence (what was written is there after a reopen).
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, List
 
 import pytest
 
 from dealcoach.deal import Change
 from dealcoach.storage import (
     AdviceGiven,
+    DealRepository,
     FactChange,
+    HistoryRepository,
     NameClash,
     QuizAnswer,
+    QuizRepository,
     Review,
+    SessionRepository,
     Store,
     UnknownDeal,
     UnknownQuiz,
@@ -494,3 +499,35 @@ def test_another_owners_quiz_is_never_answered_stopped_or_shown(store):
     assert [(r.score, r.answered) for r in store.quizzes.history("alice")] == [(1, 2)]
     assert store.quizzes.history("bob") == []
     assert store.quizzes.answers("bob") == []
+
+
+# --- the contract covers the protocols, and the backends implement them ---------------
+
+PROTOCOLS = {
+    "deals": DealRepository,
+    "history": HistoryRepository,
+    "sessions": SessionRepository,
+    "quizzes": QuizRepository,
+}
+
+
+def protocol_methods(protocol: type) -> List[str]:
+    return [name for name in vars(protocol) if not name.startswith("_")]
+
+
+def test_every_repository_method_is_exercised_by_this_suite():
+    source = Path(__file__).read_text(encoding="utf-8")
+    for attribute, protocol in PROTOCOLS.items():
+        for method in protocol_methods(protocol):
+            assert f"store.{attribute}.{method}(" in source, f"{protocol.__name__}.{method}"
+
+
+def test_each_backend_implements_every_method_with_the_protocols_parameters(store):
+    # No type checker runs in this project: check the signatures here instead.
+    for attribute, protocol in PROTOCOLS.items():
+        repository = getattr(store, attribute)
+        for method in protocol_methods(protocol):
+            expected = inspect.signature(getattr(protocol, method))
+            found = inspect.signature(getattr(type(repository), method))
+            assert list(found.parameters) == list(expected.parameters), method
+            assert found.return_annotation == expected.return_annotation, method
