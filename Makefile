@@ -7,7 +7,7 @@ SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 MODEL := models/dealcoach.tar.gz
-ACTION_PORT ?= 5055
+ACTION_PORT ?= $(or $(DEALCOACH_ACTION_PORT),5055)
 
 # Rasa 3.6 runs on Python 3.8-3.10 only; the machines' default python3 is 3.11.
 # PYTHON=/path/to/python3.10 overrides the search.
@@ -34,7 +34,7 @@ WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 .PHONY: help install train chat serve web browser test lint format clean eval bench docs prune
 
 help:
-	@echo "make chat     talk to dealcoach in the terminal (sets everything up first)"
+	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
 	@echo "make test     lint, unit tests, data validation, model tests"
 	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
@@ -52,34 +52,30 @@ $(BIN)/python:
 	  echo "       Install it (e.g. 'pyenv install 3.10') or run 'make PYTHON=/path/to/python3.10 ...'." >&2; \
 	  exit 1; fi
 	@echo "Creating $(VENV) with $(PYTHON)"
-	"$(PYTHON)" -m venv $(VENV)
+	@"$(PYTHON)" -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "Installing dealcoach and its packages into $(VENV) (a few minutes, once)..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
 install: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
-	@mkdir -p models
-	$(BIN)/rasa train --fixed-model-name dealcoach --out models --quiet
+	@mkdir -p models var
+	@# Rasa's output goes to var/train.log; the terminal gets one progress line.
+	@$(BIN)/dealcoach train --out models
 	@touch $@
 
 train: $(MODEL)
 
-# The terminal conversation is named after your login, so your deals and the review
-# in progress are there again next time.
+# The terminal conversation (channels/terminal.py): Rasa's agent in-process (no Rasa
+# port), the action server on 127.0.0.1:ACTION_PORT, both stopped however the chat
+# ends. It is named after your login, so your deals and the review in progress are
+# there again next time. Logs: var/chat.log, var/actions.log.
 chat: $(MODEL)
-	@mkdir -p var
-	@# The shell needs no channel credentials (credentials.yml wants Slack's secrets).
-	@printf '# written by make chat\n' > var/shell-credentials.yml
-	@echo "Starting the action server (log: var/actions.log)..."
-	@# umask: conversations (var/tracker.db) and logs readable by their owner only.
-	@umask 077; SANIC_HOST=127.0.0.1 $(BIN)/rasa run actions --port $(ACTION_PORT) > var/actions.log 2>&1 & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --conversation-id "$${USER:-me}" \
-	  --credentials var/shell-credentials.yml
+	@DEALCOACH_ACTION_PORT=$(ACTION_PORT) $(BIN)/python -m channels.terminal
 
 # The chat page's socket.io client, from the npm registry, served by the project.
 $(WEB_DEPS): web/package.json web/package-lock.json

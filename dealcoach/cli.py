@@ -10,6 +10,10 @@ with empty stakeholder columns for a deal without any), roles joined by ``;``.
 
 ``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
 
+``dealcoach train [--out DIR]``: ``rasa train`` with its output in ``var/train.log``
+and one progress line on the terminal (see ``dealcoach.training``); ``make train``,
+``make chat`` and ``make test`` train through it.
+
 ``dealcoach prune-conversations [--older-than DAYS] [--tracker-db PATH]``: removes
 conversation events older than DAYS (default 90) from Rasa's tracker store
 (``$DEALCOACH_TRACKER_DB`` or ``var/tracker.db``), except each salesperson's current
@@ -158,6 +162,18 @@ def prune_command(tracker_db: Path, older_than_days: float) -> int:
     return 0
 
 
+def train_command(out: str) -> int:
+    """``train``: Rasa's training with a progress line; the exit status."""
+    from dealcoach.training import ANNOUNCE, rasa_train_command, run_with_progress
+
+    log = Path("var") / "train.log"
+    try:
+        return run_with_progress(rasa_train_command(out), log, ANNOUNCE)
+    except KeyboardInterrupt:
+        print("\nTraining stopped; the model was not changed.", file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dealcoach", description="dealcoach deal data")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     prune.add_argument(
         "--tracker-db", type=Path, help=f"tracker database (default: {tracker_db_path()})"
     )
+    trainer = commands.add_parser(
+        "train", help="train the Rasa model, its output in var/train.log (make train)"
+    )
+    trainer.add_argument("--out", default="models", help="model folder (default: models)")
     docs = commands.add_parser("docs", help="write the trainer's review page (make docs)")
     docs.add_argument("--out", type=Path, default=PROJECT / PAGE, help=f"default: {PAGE}")
     docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
@@ -192,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dealcoach.serve import serve
 
         return serve()
+    if args.command == "train":
+        return train_command(args.out)
     if args.command == "docs":
         return write_docs(args.out, check=args.check)
     if args.command == "prune-conversations":

@@ -107,12 +107,16 @@ def client_in_reply(turn: Turn) -> str | None:
 def answers_review(deal: Deal | None, turn: Turn, kb: KnowledgeBase | None = None) -> bool:
     """Whether a message answers the review of ``deal``: it carries deal facts, names
     one of its people or (given ``kb``) opens with a yes or a no to the yes/no question
-    asked; it names no other client and is no explicit command, whatever intent was
-    guessed."""
+    asked, or with a value of the fact asked ("high, ..."); it names no other client
+    and is no explicit command, whatever intent was guessed."""
     if turn.command or deal is None:
         return False
-    yes_no = kb is not None and yes_no_answer(kb, deal, turn) is not None
-    if not (turn.deal_facts() or known_people(deal, turn.text) or yes_no):
+    # "high, if a defect slips through it ends up on a plane" to "routine or strategic?"
+    # opens with its answer, whatever intent the NLU guessed for the rest.
+    answered = kb is not None and (
+        yes_no_answer(kb, deal, turn) is not None or opening_value(kb, deal, turn) is not None
+    )
+    if not (turn.deal_facts() or known_people(deal, turn.text) or answered):
         return False
     company = turn.company()
     return not company or find_deal([deal], company).deal is not None
@@ -506,9 +510,12 @@ def _read_people(
             latin = all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
             if turn.intent == "nlu_fallback" and not latin:
                 name = ""
-            if _NAME_LIKE.match(name) and len(name.split()) <= 4:
+            group = _group_named(kb, turn.text)
+            if group is not None:
+                facts = [{"entity": "job_title", "value": None, "text": group}]
+            elif _NAME_LIKE.match(name) and len(name.split()) <= 4:
                 people = [{"entity": "person", "value": name}]
-        if not people:
+        if not people and not facts:
             _read_yes_no_about_person(kb, deal, turn, asked_person, outcome)
             return
 
@@ -545,6 +552,45 @@ def _read_people(
 
     for name, update in updates.items():
         _person_change(kb, deal, turn, name, update, outcome)
+
+
+#: A group reply: up to three describing words before the group's word, then nothing
+#: or a qualifier ("on each line", ", ~200 of them", "(all 40)").
+_GROUP_REPLY = re.compile(
+    r"^(?:(?:the|their|our|all|all the|mostly|mainly|probably|prob|i think|i guess|"
+    r"i'd say|mainly the|mostly the)\s+)*"
+    r"(?:[^\W\d_][\w'&-]*['’]s\s+)?"  # "julien's NDT technicians"
+    r"(?P<group>(?:[^\W\d_][\w&-]*\s+){0,3}(?P<head>[^\W\d_][\w-]*))"
+    r"(?P<rest>(?:\s*$|\s*[,(~\-–:;]|\s+(?:on|in|at|of|from|across|who|that|there|doing|"
+    r"using|for|mostly|mainly|i think|probably|all day)\b).*)$",
+    re.IGNORECASE,
+)
+
+
+#: Words that make a reply a sentence about someone, not a group's name.
+_NOT_IN_A_GROUP = frozenset(
+    "i you he she it we they nobody noone someone somebody everyone everybody anyone who"
+    " what which not no don't dont idk".split()
+)
+
+
+def _group_named(kb: KnowledgeBase, text: str) -> str | None:
+    """The group of people a short reply names ("the quality inspectors on each line":
+    "quality inspectors"), or None."""
+    said = " ".join(text.strip().strip(".!").split())
+    said = re.sub(r"\s+(?:i think|i guess|i'd say|probably|mostly|tbh)$", "", said, flags=re.I)
+    match = _GROUP_REPLY.match(said)
+    if match is None or len(text.split()) > 12:
+        return None
+    head = match.group("head").lower()
+    words = kb.groups.get("words", ())
+    group = match.group("group")
+    not_groups = set(kb.groups.get("not_groups", ())) | _NOT_IN_A_GROUP
+    if any(w.lower() in not_groups for w in group.split()):
+        return None
+    if head in words or (len(head) > 3 and head.endswith("s") and not head.endswith("ss")):
+        return group
+    return None
 
 
 def _assume_title_roles(

@@ -190,6 +190,9 @@ class KnowledgeBase:
     questions: List[Question] = field(default_factory=list)
     #: Opening words of a reply that answer a yes/no question: "yes", "no", "unsure".
     yes_no: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    #: Words of a reply naming a group of people ("words") and plurals that name
+    #: none ("not_groups"): knowledge/interview.yml ``groups``.
+    groups: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     rules: Dict[str, AdviceRule] = field(default_factory=dict)
     claims: Dict[str, Claim] = field(default_factory=dict)
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
@@ -375,6 +378,7 @@ def _load_interview(kb: KnowledgeBase, path: Path) -> None:
             )
         )
     kb.yes_no = {k: tuple(v) for k, v in (data.get("yes_no") or {}).items()}
+    kb.groups = {k: tuple(v) for k, v in (data.get("groups") or {}).items()}
 
 
 def _load_advice(kb: KnowledgeBase, path: Path) -> None:

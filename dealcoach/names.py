@@ -99,6 +99,7 @@ class NameResolver:
         kept = [n for n in names if _letters(text, n) > 1 and not _inside_facts(n, facts)]
         kept += self._missed_legal_names(text, kept, facts)
         kept += self._missed_command_name(text, kept, facts)
+        kept += _missed_titled_people(text, kept, facts)
         resolved = []
         for name in _join_fragments(text, kept):
             name = self._with_suffix(text, name)
@@ -177,6 +178,81 @@ class NameResolver:
         if any(_gap_matches(text, name, fact, _NAME_THEN_FACT) for fact in described):
             return "company"
         return str(name["entity"])
+
+
+# A capitalised name in any alphabet: "Juraj Baláž", "Trần Quốc Bảo", "Anne-Marie van Dijk".
+_CAPITALISED_NAME = re.compile(r"(?:[^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*){0,3}")
+# Between a title and the name after it ("the CTO, Trần Quốc Bảo"), and between a name
+# and the title after it ("Siobhán Kavanagh, director of nursing").
+_TITLE_NAME_GAP = re.compile(r"\s*[,:(\-–]\s*|\s+")
+_NAME_TITLE_GAP = re.compile(r"\s*,\s*(?:(?:the|our|their|a|an)\s+)?|\s+\(")
+#: Capitalised words that start sentences, not names.
+_NOT_NAME_WORDS = frozenset(
+    "the a an our their his her my your its i he she they we it you this that these those"
+    " and but so or ok okay yes no not also then who whom which what when where why how"
+    " mr mrs ms dr prof sir".split()
+)
+
+
+def _missed_titled_people(text: str, names: List[Entity], facts: List[Entity]) -> List[Entity]:
+    """Capitalised names written right after or before a job title that the model did
+    not mark ("plant director, Juraj Baláž", "the CTO, Trần Quốc Bảo"): in names from
+    far-away alphabets the model misses most, the title is the surest cue."""
+    taken = names + facts
+    found: List[Entity] = []
+    for title in (f for f in facts if f.get("entity") in _TITLE_TYPES and "end" in f):
+        gap = _TITLE_NAME_GAP.match(text, title["end"])
+        if gap is not None:
+            words = _capitalised_words(text, gap.end(), forward=True)
+            if words:
+                found.append(words)
+        for gap_match in _gaps_before(text, title["start"]):
+            words = _capitalised_words(text, gap_match, forward=False)
+            if words:
+                found.append(words)
+                break
+    return [
+        n for n in found if not any(n["start"] < t["end"] and t["start"] < n["end"] for t in taken)
+    ]
+
+
+def _gaps_before(text: str, position: int) -> List[int]:
+    # Where a name would end if only a gap stood between it and ``position``.
+    ends = []
+    for start in range(max(0, position - 12), position):
+        if _NAME_TITLE_GAP.fullmatch(text, start, position):
+            ends.append(start)
+    return ends
+
+
+def _capitalised_words(text: str, position: int, forward: bool) -> Entity | None:
+    """The run of capitalised words (particles inside allowed) that starts (forward)
+    or ends at ``position``; None when there is none."""
+    spans = [m for m in re.finditer(r"[^\W\d_][\w'’-]*", text)]
+    if forward:
+        run = [m for m in spans if m.start() >= position]
+    else:
+        run = [m for m in reversed(spans) if m.end() <= position]
+    chosen: List[re.Match] = []
+    edge = position
+    for word in run[:4]:
+        gap = text[edge : word.start()] if forward else text[word.end() : edge]
+        if (gap != "") if not chosen else (gap.strip() != "" or not gap):
+            break
+        value = word.group()
+        if value.lower() in _NOT_NAME_WORDS or value.isupper() and len(value) > 1:
+            break
+        if not value[0].isupper() and not (chosen and value.lower() in _PARTICLES):
+            break
+        chosen.append(word)
+        edge = word.end() if forward else word.start()
+    while chosen and chosen[-1].group().lower() in _PARTICLES:
+        chosen.pop()  # a name ends in a name, not in "van"
+    if not chosen:
+        return None
+    start = min(w.start() for w in chosen)
+    end = max(w.end() for w in chosen)
+    return {"entity": "person", "value": text[start:end], "start": start, "end": end}
 
 
 def _gap_matches(text: str, first: Entity, second: Entity, gap: re.Pattern) -> bool:

@@ -127,6 +127,12 @@ INTERVIEW: Dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"yes": _WORDS, "no": _WORDS, "unsure": _WORDS},
         },
+        "groups": {
+            "type": "object",
+            "required": ["words", "not_groups"],
+            "additionalProperties": False,
+            "properties": {"words": _WORDS, "not_groups": _WORDS},
+        },
         "questions": {
             "type": "array",
             "minItems": 1,

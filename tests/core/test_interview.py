@@ -124,6 +124,30 @@ def test_bare_name_the_nlu_missed_still_answers_a_role_question(say, deal):
     assert roles(deal) == {"jan de vries": {"buyer"}}
 
 
+@pytest.mark.parametrize(
+    "reply, group",
+    [
+        ("the quality inspectors on each line", "quality inspectors"),
+        ("the social workers, ~200 of them", "social workers"),
+        ("the bakers on the night shift", "bakers"),
+        ("mostly the claims handlers i think", "claims handlers"),
+        ("the housekeeping team", "housekeeping team"),
+    ],
+)
+def test_a_group_answers_a_role_question_as_an_unnamed_stakeholder(say, deal, reply, group):
+    deal.asking = "role:user"
+    say(deal, reply)
+    (users,) = deal.stakeholders
+    assert (users.name, users.named, users.roles) == (group, False, ["user"])
+
+
+@pytest.mark.parametrize("reply", ["she runs it", "the same as last years", "no idea"])
+def test_a_sentence_is_no_group(say, deal, reply):
+    deal.asking = "role:user"
+    say(deal, reply)
+    assert all(s.named for s in deal.stakeholders)
+
+
 def test_bare_number_answers_the_size_question(say, deal):
     deal.asking = "company_size"
     say(deal, "about 2,000")
@@ -352,6 +376,15 @@ def test_facts_under_any_guessed_intent_answer_the_review(deal):
     other = stage + [{"entity": "company", "value": "Globex"}]
     assert not answers_review(deal, Turn("give_facts", other, "Globex is haggling"))
     assert not answers_review(None, Turn("give_facts", stage, "they haggle"))
+
+
+def test_a_reply_opening_with_the_value_asked_answers_the_review_whatever_the_intent(kb, deal):
+    from dealcoach.interview import answers_review
+
+    deal.asking = "perceived_risk"
+    reply = Turn("quiz_answer", [], "high, if a defect slips through it ends up on a plane")
+    assert answers_review(deal, reply, kb)
+    assert not answers_review(deal, Turn("quiz_answer", [], "b"), kb)
 
 
 def test_a_reply_opening_with_yes_or_no_answers_a_yes_no_question(kb, deal):

@@ -119,3 +119,23 @@ def test_a_deal_command_names_the_client_the_model_missed(resolve):
     ]:
         assert resolve(text) == [("company", name)]
     assert resolve("start a review on Müller Robotics please") == []
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("plant director, Juraj Baláž", "Juraj Baláž"),
+        ("the CTO, Trần Quốc Bảo", "Trần Quốc Bảo"),
+        ("their CFO Anne-Marie van Dijk signs", "Anne-Marie van Dijk"),
+        ("Zuzana Hrušková (procurement) runs the RFQ", "Zuzana Hrušková"),
+    ],
+)
+def test_a_capitalised_name_beside_a_title_is_a_person_the_model_missed(resolve, text, person):
+    assert resolve(text) == [("person", person)]
+
+
+@pytest.mark.parametrize(
+    "text", ["the CEO. He is nice", "the cfo, IT and HR are involved", "the CFO The Hague office"]
+)
+def test_capitalised_words_that_are_no_name_stay_unnamed(resolve, text):
+    assert resolve(text) == []
