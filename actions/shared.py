@@ -15,7 +15,7 @@ from dealcoach.entity_check import checked_entities
 from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
-from dealcoach.store import SQLiteDealStore, owner_id
+from dealcoach.storage import Store, open_store, owner_id
 
 
 @lru_cache(maxsize=1)
@@ -24,8 +24,8 @@ def knowledge_base() -> KnowledgeBase:
 
 
 @lru_cache(maxsize=1)
-def deal_store() -> SQLiteDealStore:
-    return SQLiteDealStore()
+def deal_store() -> Store:
+    return open_store()
 
 
 def load_at_start() -> None:
@@ -33,7 +33,7 @@ def load_at_start() -> None:
     kb, store = knowledge_base(), deal_store()
     logging.getLogger(__name__).info(
         "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
-        len(kb.concepts), len(kb.rules), store.path,
+        len(kb.concepts), len(kb.rules), store.location,
     )  # fmt: skip
 
 
@@ -125,7 +125,7 @@ def resolve_deal(
         if deal is None:
             dispatcher.utter_message(response="utter_which_client")
         return deal
-    match = find_deal(store.list_deals(owner), company)
+    match = find_deal(store.deals.list_for(owner), company)
     if match.deal is not None:
         return match.deal
     if match.ambiguous:
