@@ -43,7 +43,7 @@ class ActionAdvise(Action):
             # the deal as it now stands.
             take_facts(dispatcher, owner, int(answered.id or 0), turn, ask_next=False)
             company = None
-        deal = store.get_deal(owner, company) if company else store.active_deal(owner)
+        deal = store.deals.get(owner, company) if company else store.active_deal(owner)
         if deal is None:
             if company:
                 say(dispatcher, "utter_no_such_deal", company=company)
@@ -62,4 +62,4 @@ def give_advice(
         dispatcher.utter_message(json_message=advice_message(report, deal.company))
     else:
         dispatcher.utter_message(text=format_advice(report, deal.company))
-    deal_store().log_advice(owner, int(deal.id or 0), [a.rule_id for a in report.advice])
+    deal_store().history.log_advice(owner, int(deal.id or 0), [a.rule_id for a in report.advice])

@@ -64,7 +64,7 @@ class ActionListDeals(Action):
         redirected = client_named_after_asking(dispatcher, tracker)
         if redirected is not None:
             return redirected
-        kb, deals = knowledge_base(), deal_store().list_deals(owner_of(tracker))
+        kb, deals = knowledge_base(), deal_store().deals.list_for(owner_of(tracker))
         if not deals:
             say(dispatcher, "utter_no_deals")
             return []
@@ -108,7 +108,7 @@ class ActionUpdateDeal(Action):
         if not outcome.changes:
             say(dispatcher, "utter_update_not_understood", company=deal.company)
             return []
-        deal_store().apply(owner_of(tracker), int(deal.id or 0), outcome.changes)
+        deal_store().deals.apply(owner_of(tracker), int(deal.id or 0), outcome.changes)
         dispatcher.utter_message(text=f"Updated {deal.company}: " + "; ".join(outcome.noted) + ".")
         return []
 
@@ -144,7 +144,7 @@ class ActionRenameDeal(Action):
         if deal is None:
             return []
         try:
-            deal_store().rename_deal(owner_of(tracker), int(deal.id or 0), new)
+            deal_store().deals.rename(owner_of(tracker), int(deal.id or 0), new)
         except ValueError as error:
             dispatcher.utter_message(text=f"I can't rename it: {error}.")
             return []
@@ -189,9 +189,9 @@ def confirm_delete(
 ) -> List[Dict[str, Any]]:
     """The yes or no to 'delete the Acme deal?'."""
     owner, store = owner_of(tracker), deal_store()
-    deal = store.get_deal_by_id(owner, int(tracker.get_slot("pending_delete")))
+    deal = store.deals.get_by_id(owner, int(tracker.get_slot("pending_delete")))
     if deal is not None and confirmed:
-        store.delete_deal(owner, int(deal.id or 0))
+        store.deals.delete(owner, int(deal.id or 0))
         dispatcher.utter_message(text=f"Deleted {deal.company} and everything recorded about it.")
     elif deal is not None:
         dispatcher.utter_message(text=f"OK, {deal.company} stays.")

@@ -19,6 +19,7 @@ from actions.shared import (
 )
 from dealcoach import quiz
 from dealcoach.learn import apply_to_deal, concept_of, example, explain
+from dealcoach.storage import QuizRun
 
 
 class _ConceptAnswer:
@@ -117,9 +118,9 @@ class ActionStartQuiz(Action):
         kb, store, owner = knowledge_base(), deal_store(), owner_of(tracker)
         turn = latest_turn(tracker)
         topic = quiz.topic_asked(kb, turn.text, turn.entities)
-        seed = len(store.quiz_history(owner)) + sum(map(ord, owner))
+        seed = len(store.quizzes.history(owner)) + sum(map(ord, owner))
         questions = quiz.draw(kb, topic, seed)
-        store.start_quiz(owner, topic, [q.id for q in questions])
+        store.quizzes.start(owner, topic, [q.id for q in questions])
         about = f" on {topic.replace('_', ' ')}" if topic else ""
         dispatcher.utter_message(
             text=f"Quiz{about}: {len(questions)} questions. Tap an answer or type a, b, c or d."
@@ -144,24 +145,26 @@ def ask_quiz_question(
     )
 
 
-def answer_quiz(dispatcher: CollectingDispatcher, tracker: Tracker, run: Dict[str, Any]) -> None:
+def answer_quiz(dispatcher: CollectingDispatcher, tracker: Tracker, run: QuizRun) -> None:
     """Score one answer to the running quiz, then ask the next question or give the score."""
     kb, store, owner, turn = knowledge_base(), deal_store(), owner_of(tracker), latest_turn(tracker)
-    ids = run["question_ids"]
-    current = quiz.question(kb, ids[run["position"]])
+    ids = run.question_ids
+    current = quiz.question(kb, ids[run.position])
     chosen = quiz.read_answer(kb, current, turn.text, turn.entities)
     if chosen is None:
         say(dispatcher, "utter_quiz_answer_how")
-        ask_quiz_question(dispatcher, current, run["position"] + 1, len(ids))
+        ask_quiz_question(dispatcher, current, run.position + 1, len(ids))
         return
-    run = store.record_answer(owner, run["id"], current.id, current.topic, chosen == current.answer)
+    run = store.quizzes.record_answer(
+        owner, run.id, current.id, current.topic, chosen == current.answer
+    )
     dispatcher.utter_message(text=quiz.format_feedback(kb, current, chosen))
-    if run["finished_at"] is None:
-        following = quiz.question(kb, ids[run["position"]])
-        ask_quiz_question(dispatcher, following, run["position"] + 1, len(ids))
+    if not run.finished:
+        following = quiz.question(kb, ids[run.position])
+        ask_quiz_question(dispatcher, following, run.position + 1, len(ids))
     else:
         dispatcher.utter_message(
-            text=f"Done: {run['score']}/{len(ids)}. Saved; \"how am I doing?\" shows your progress."
+            text=f'Done: {run.score}/{len(ids)}. Saved; "how am I doing?" shows your progress.'
         )
 
 
@@ -180,14 +183,14 @@ class ActionQuizProgress(Action):
         if redirected is not None:
             return redirected
         store, owner = deal_store(), owner_of(tracker)
-        history = store.quiz_history(owner)
+        history = store.quizzes.history(owner)
         if not history:
             say(dispatcher, "utter_no_quiz_yet")
             return []
-        scores = ", ".join(f"{r['score']}/{r['answered']}" for r in history[-10:])
-        answers = store.quiz_answers(owner)
-        right = sum(a["correct"] for a in answers)
-        weakest = quiz.weakest_topic((a["topic"], bool(a["correct"])) for a in answers)
+        scores = ", ".join(f"{r.score}/{r.answered}" for r in history[-10:])
+        answers = store.quizzes.answers(owner)
+        right = sum(a.correct for a in answers)
+        weakest = quiz.weakest_topic((a.topic, a.correct) for a in answers)
         lines = [
             f"{len(history)} quizzes, {right}/{len(answers)} answers right overall.",
             f"Scores, oldest first: {scores}.",

@@ -48,7 +48,7 @@ class ActionStartReview(Action):
         owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
         company = client_answer(tracker, turn)
         if company and misread_client(
-            knowledge_base(), store.active_deal(owner), turn, store.list_deals(owner)
+            knowledge_base(), store.active_deal(owner), turn, store.deals.list_for(owner)
         ):
             company = None
             turn.entities = [e for e in turn.entities if e.get("entity") != "company"]
@@ -66,14 +66,14 @@ def start_review(
 ) -> List[Dict[str, Any]]:
     """Open (or resume) the review of ``company``, else of the deal being worked on."""
     owner, turn, store = owner_of(tracker), latest_turn(tracker), deal_store()
-    deal, created = store.open_deal(owner, company) if company else (None, False)
+    deal, created = store.deals.open(owner, company) if company else (None, False)
     deal = deal or store.active_deal(owner)
     if deal is None:
         say(dispatcher, "utter_which_client")
         return []
-    store.set_active(owner, deal.id)
-    store.start_review(owner, deal.id)
-    store.stop_quiz(owner)  # from now on, answers are about the deal
+    store.sessions.set_active(owner, deal.id)
+    store.history.start_review(owner, deal.id)
+    store.quizzes.stop(owner)  # from now on, answers are about the deal
     say(
         dispatcher,
         "utter_review_started" if created else "utter_review_resumed",
@@ -158,7 +158,7 @@ class ActionAnswer(Action):
         named = named_after_which_client(tracker)
         if named:
             return start_review(dispatcher, tracker, named)  # "mas vidal" after "Which client?"
-        run = store.current_quiz(owner)
+        run = store.quizzes.current(owner)
         if run is not None and turn.intent not in ("correction",):
             answer_quiz(dispatcher, tracker, run)
             return []
@@ -180,9 +180,9 @@ class ActionAnswer(Action):
         deal = store.active_deal(owner)
         events: List[Dict[str, Any]] = []
         if deal is None and company:
-            deal, created = store.open_deal(owner, company)
-            store.set_active(owner, deal.id)
-            store.start_review(owner, deal.id)
+            deal, created = store.deals.open(owner, company)
+            store.sessions.set_active(owner, deal.id)
+            store.history.start_review(owner, deal.id)
             say(
                 dispatcher,
                 "utter_review_started" if created else "utter_review_resumed",
@@ -229,11 +229,11 @@ def take_facts(
     ``ask_next``: False when the caller answers the message itself (with advice).
     Returns the events to set: a yes/no check waiting for its answer, or none."""
     kb, store = knowledge_base(), deal_store()
-    deal = store.get_deal_by_id(owner, deal_id)
+    deal = store.deals.get_by_id(owner, deal_id)
     if deal is None:
         return []
     result = step(kb, deal, turn)
-    deal = store.apply(owner, deal_id, result.changes)
+    deal = store.deals.apply(owner, deal_id, result.changes)
     if result.noted:
         dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
     elif not result.understood and not quiet:
@@ -265,7 +265,7 @@ def take_facts(
     elif result.finished:
         say(dispatcher, "utter_review_complete", company=deal.company)
         give_advice(dispatcher, owner, deal, slack)
-        store.end_review(owner, deal_id, "complete")
+        store.history.end_review(owner, deal_id, "complete")
     return [SlotSet("pending_check", None)]
 
 
@@ -306,15 +306,15 @@ class ActionPause(Action):
         if answered is not None:
             # "yes, tense meeting" to "Have you met Jan?" is no request to stop.
             return take_facts(dispatcher, owner, int(answered.id or 0), turn)
-        if store.current_quiz(owner) is not None:
-            store.stop_quiz(owner)
+        if store.quizzes.current(owner) is not None:
+            store.quizzes.stop(owner)
             dispatcher.utter_message(text='Quiz stopped. Say "quiz me" for a new one.')
             return []
         deal = store.active_deal(owner)
         if deal is None:
             say(dispatcher, "utter_nothing_to_pause")
             return []
-        store.apply(owner, deal.id, [Change("status", value="paused")])
-        store.end_review(owner, deal.id, "paused")
+        store.deals.apply(owner, deal.id, [Change("status", value="paused")])
+        store.history.end_review(owner, deal.id, "paused")
         say(dispatcher, "utter_paused", company=deal.company)
         return []

@@ -17,7 +17,7 @@ from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
 from dealcoach.placeholders import RESPONSE_VALUES, check_responses
-from dealcoach.store import SQLiteDealStore, owner_id
+from dealcoach.storage import Store, open_store, owner_id
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
@@ -29,8 +29,8 @@ def knowledge_base() -> KnowledgeBase:
 
 
 @lru_cache(maxsize=1)
-def deal_store() -> SQLiteDealStore:
-    return SQLiteDealStore()
+def deal_store() -> Store:
+    return open_store()
 
 
 def load_at_start() -> None:
@@ -40,7 +40,7 @@ def load_at_start() -> None:
     kb, store = knowledge_base(), deal_store()
     logging.getLogger(__name__).info(
         "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
-        len(kb.concepts), len(kb.rules), store.path,
+        len(kb.concepts), len(kb.rules), store.location,
     )  # fmt: skip
 
 
@@ -155,7 +155,7 @@ def resolve_deal(
         if deal is None:
             say(dispatcher, "utter_which_client")
         return deal
-    match = find_deal(store.list_deals(owner), company)
+    match = find_deal(store.deals.list_for(owner), company)
     if match.deal is not None:
         return match.deal
     if match.ambiguous:

@@ -36,10 +36,10 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, TextIO
 
-from dealcoach.deal import Deal
+from dealcoach.deal import Deal, name_key
 from dealcoach.review_page import PAGE
 from dealcoach.sessions import RETENTION_DAYS, prune_conversations
-from dealcoach.store import SQLiteDealStore, database_path
+from dealcoach.storage import SchemaTooNew, Store, database_path, open_store
 
 #: The project root (the review page's path is relative to it).
 PROJECT = Path(__file__).resolve().parent.parent
@@ -76,8 +76,18 @@ def deal_record(deal: Deal) -> Dict[str, Any]:
     return record
 
 
-def export(store: SQLiteDealStore, fmt: str, owner: str | None, out: TextIO) -> int:
-    records = [deal_record(deal) for deal in store.list_deals(owner)]
+def export(store: Store, fmt: str, owner: str | None, out: TextIO) -> int:
+    """Write one owner's deals (most recently updated first), or every owner's (by
+    owner, then client name); the number of deals written."""
+    if owner is not None:
+        deals = store.deals.list_for(owner)
+    else:
+        deals = [
+            deal
+            for each in store.deals.owners()
+            for deal in sorted(store.deals.list_for(each), key=lambda d: name_key(d.company))
+        ]
+    records = [deal_record(deal) for deal in deals]
     if fmt == "json":
         json.dump(records, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -209,10 +219,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "prune-conversations":
         return prune_command(args.tracker_db or tracker_db_path(), args.older_than)
     path = args.db or database_path()
-    if not SQLiteDealStore.exists(path):
+    if not Path(path).is_file():
         print(f"dealcoach: no deal database at {path}", file=sys.stderr)
         return 1
-    store = SQLiteDealStore(path)
+    try:
+        store = open_store(path)
+    except SchemaTooNew as error:
+        print(f"dealcoach: {error}", file=sys.stderr)
+        return 1
     try:
         export(store, args.format, args.owner, sys.stdout)
     finally:

@@ -1,6 +1,6 @@
 """A deal as dealcoach knows it: facts about the client, the buying centre, the review state.
 
-These are plain data classes; ``dealcoach.store`` persists them and
+These are plain data classes; ``dealcoach.storage`` persists them and
 ``dealcoach.interview`` decides how a message changes them. Changes are values
 (``Change``) so that the store can apply them atomically to the current state,
 whatever another process wrote in between.
@@ -51,6 +51,10 @@ class Stakeholder:
     #: Roles held only because the title usually holds them ("Petra is the CFO" ->
     #: decider), never confirmed by the salesperson: a default to check, not a fact.
     assumed: List[str] = field(default_factory=list)
+    #: The store's identity for this person (None until stored), so that a change to
+    #: them updates their row, even a change of name. Not part of what they are:
+    #: two stakeholders with the same facts are equal whatever their ids.
+    id: int | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

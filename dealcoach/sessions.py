@@ -12,7 +12,7 @@ limit (issue 13). Now a session ends:
   hundred messages in an afternoon still gets the cost of at most fifty. A whole review
   with its advice takes 20-40 messages, so most reviews fit in one session.
 
-Nothing a salesperson needs is lost when a session ends. The deal store (``store.py``)
+Nothing a salesperson needs is lost when a session ends. The deal store (``storage/``)
 keeps the deals, the deal being worked on, the review's position (the question asked,
 those deferred), quizzes and advice; the session start (``rasa_extensions/sessions.py``)
 carries the current value of each slot over (a yes/no check or a deletion waiting for

@@ -35,7 +35,7 @@ cues (``dealcoach.names``), and combines them by this policy (thresholds in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Tuple
 
 from dealcoach.extraction import Entity, EntityExtractor
@@ -152,6 +152,11 @@ class MessageReader:
             for s, e, label in learned.names
         ]
         resolved = self.names.resolve(text, names, found)
+        if resolved and only_names(text, resolved):
+            # "jana dvořáková", "bluegum hardware": a bare name gives the intent model
+            # nothing to go on (it said greet, pause, rename_deal for such): no intent,
+            # so the conversation decides what the name answers.
+            learned = replace(learned, intents=[(name, 0.0) for name, _ in learned.intents])
         intent = learned.intents[0][0] if learned.intents else None
         # A broken button payload ("/give_facts[]") reaches us as text: the rules may
         # read it, the models' guesses may not.
@@ -356,6 +361,16 @@ _FILLER = frozenset(
     "they them their the and about around roughly approx some with have has are its our "
     "for that this there just like maybe probably think guess also".split()
 )
+
+
+def only_names(text: str, names: Sequence[Dict[str, Any]]) -> bool:
+    """Whether ``text`` is names and nothing else, punctuation aside."""
+    rest = text
+    for name in names:
+        start, end = name.get("start"), name.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+    return not re.findall(r"[^\W_]+", rest)
 
 
 def words_left_unread(text: str, read: Sequence[Dict[str, Any]]) -> List[str]:

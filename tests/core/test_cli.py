@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dealcoach.deal import Change
-from dealcoach.store import SQLiteDealStore
+from dealcoach.storage import open_store
 
 SCRIPT = Path(sys.executable).parent / "dealcoach"
 
@@ -19,9 +19,9 @@ SCRIPT = Path(sys.executable).parent / "dealcoach"
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "deals.db"
-    store = SQLiteDealStore(path)
-    deal, _ = store.open_deal("alice", "Nordstahl")
-    store.apply(
+    store = open_store(path)
+    deal, _ = store.deals.open("alice", "Nordstahl")
+    store.deals.apply(
         "alice",
         deal.id,
         [
@@ -37,7 +37,7 @@ def db(tmp_path):
             Change("person", "CFO", data={"named": False, "add_roles": ["user"]}),
         ],
     )
-    store.open_deal("bob", "Globex")
+    store.deals.open("bob", "Globex")
     store.close()
     return path
 
@@ -90,3 +90,19 @@ def test_missing_database_is_a_clear_error(tmp_path):
     )
     assert result.returncode == 1 and "no deal database" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_database_from_a_newer_dealcoach_is_a_clear_error(db):
+    import sqlite3
+
+    from dealcoach.storage import SCHEMA_VERSION
+
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    result = subprocess.run(
+        [str(SCRIPT), "export", "--db", str(db)], capture_output=True, text=True
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"has schema version {SCHEMA_VERSION + 1}" in result.stderr
+    assert "written by a newer dealcoach" in result.stderr and "Traceback" not in result.stderr

@@ -5,7 +5,7 @@ import pytest
 from dealcoach import quiz
 from dealcoach.deal import Deal, Stakeholder
 from dealcoach.learn import apply_to_deal, concept_of, example, explain
-from dealcoach.store import SQLiteDealStore
+from dealcoach.storage import open_store
 
 CONCEPT_IDS = [
     "buying_process", "buygrid", "stage_need", "stage_specification", "stage_supplier_search",
@@ -99,16 +99,16 @@ def test_other_messages_do_not_look_like_quiz_answers(text):
 
 
 def test_quiz_scores_are_stored_per_user(kb, tmp_path):
-    store = SQLiteDealStore(tmp_path / "d.db")
+    quizzes = open_store(tmp_path / "d.db").quizzes
     questions = quiz.draw(kb, "buying_centre", seed=1)
-    run_id = store.start_quiz("alice", "buying_centre", [q.id for q in questions])
+    run_id = quizzes.start("alice", "buying_centre", [q.id for q in questions]).id
     for i, q in enumerate(questions):
-        run = store.record_answer("alice", run_id, q.id, q.topic, correct=i % 2 == 0)
-    assert run["finished_at"] and run["score"] == 3
-    assert store.current_quiz("alice") is None
-    (done,) = store.quiz_history("alice")
-    assert (done["score"], done["answered"]) == (3, 5)
-    assert store.quiz_history("bob") == []
+        run = quizzes.record_answer("alice", run_id, q.id, q.topic, correct=i % 2 == 0)
+    assert run.finished_at and run.score == 3
+    assert quizzes.current("alice") is None
+    (done,) = quizzes.history("alice")
+    assert (done.score, done.answered) == (3, 5)
+    assert quizzes.history("bob") == []
 
 
 def test_weakest_topic():

@@ -42,3 +42,16 @@ def test_the_models_read_only_words_the_rules_left():
     assert words_left_unread("a bank", [{"entity": "sector", "value": "banking_finance"}]) == [
         "bank"
     ]
+
+
+def test_a_message_of_names_only_is_told_from_one_with_words_around_them():
+    from dealcoach.understanding import only_names
+
+    def names(text, *found):
+        return [{"start": text.index(n), "end": text.index(n) + len(n)} for n in found]
+
+    assert only_names("jana dvořáková", names("jana dvořáková", "jana dvořáková"))
+    assert only_names("Bluegum Hardware.", names("Bluegum Hardware.", "Bluegum Hardware"))
+    assert only_names("Petra, Jan", names("Petra, Jan", "Petra", "Jan"))
+    assert not only_names("hi Petra", names("hi Petra", "Petra"))
+    assert not only_names("review Acme", names("review Acme", "Acme"))

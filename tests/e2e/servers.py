@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from dealcoach.cli import deal_record
 from dealcoach.loopback import LoopbackServers, free_port, http  # noqa: F401 (the tests' API)
-from dealcoach.store import SQLiteDealStore, owner_id
+from dealcoach.storage import open_store, owner_id
 from tests.conftest import MODEL, ROOT
 
 API_TOKEN = "e2e-test-token"
@@ -63,8 +63,8 @@ class Servers(LoopbackServers):
     def deals(self, sender: str, channel: str = "rest") -> List[Dict[str, Any]]:
         """One sender's deals as `dealcoach export` prints them, read in this process
         (the export's own code, without starting a program: for checks made often)."""
-        store = SQLiteDealStore(self.db)
+        store = open_store(self.db)
         try:
-            return [deal_record(d) for d in store.list_deals(owner_id(channel, sender))]
+            return [deal_record(d) for d in store.deals.list_for(owner_id(channel, sender))]
         finally:
             store.close()

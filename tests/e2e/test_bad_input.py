@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dealcoach.deal import name_key
 from dealcoach.knowledge import load_knowledge
-from dealcoach.store import owner_id
+from dealcoach.storage import owner_id
 from tests.conftest import ROOT
 from tests.e2e.checks import integrity, query, report, troubled_lines
 

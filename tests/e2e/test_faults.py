@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from dealcoach.knowledge import load_knowledge
-from dealcoach.store import SQLiteDealStore
+from dealcoach.storage import open_store
 from tests.conftest import MODEL, ROOT
 from tests.e2e.checks import integrity, query, report
 from tests.e2e.servers import API_TOKEN, Servers, http
@@ -189,9 +189,9 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_fact(servers):
     each deal holds, whole, either the last update acknowledged or the one in flight."""
     kb = load_knowledge(ROOT / "knowledge")
     schedule = random.Random(7)
-    store = SQLiteDealStore(servers.db)
+    store = open_store(servers.db)
     for w in range(WRITERS):
-        store.open_deal(f"rest:rep-kill-{w}", f"Killco {w}")
+        store.deals.open(f"rest:rep-kill-{w}", f"Killco {w}")
     store.close()
     in_flight_at_kill = 0
     for round_ in range(ROUNDS):

@@ -29,7 +29,7 @@ import pytest
 from dealcoach.chat_processes import port_taken
 from dealcoach.cli import export
 from dealcoach.loopback import free_port
-from dealcoach.store import SQLiteDealStore
+from dealcoach.storage import open_store
 from dealcoach.terminal import PROMPT, WELCOME
 from tests.conftest import MODEL, ROOT
 
@@ -94,7 +94,7 @@ class Chat:
             time.sleep(0.2)
 
     def deals(self) -> List[Dict]:
-        store = SQLiteDealStore(self.db)
+        store = open_store(self.db)
         out = io.StringIO()
         try:
             export(store, "json", f"cmdline:{self.user}", out)
