@@ -131,4 +131,6 @@ docs: $(VENV)/.installed
 	$(BIN)/dealcoach docs
 
 clean:
-	rm -rf $(VENV) models var results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules
+	rm -rf $(VENV) models results .rasa .pytest_cache .ruff_cache .hypothesis *.egg-info web/node_modules
+	@# var/ stays, with its .gitignore: `rasa run` puts the tracker store there.
+	find var -mindepth 1 -maxdepth 1 ! -name .gitignore -exec rm -rf {} +

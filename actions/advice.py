@@ -12,6 +12,7 @@ from actions.shared import (
     latest_turn,
     on_slack,
     owner_of,
+    say,
 )
 from dealcoach.advice import advise, format_advice
 from dealcoach.deal import Deal
@@ -44,10 +45,10 @@ class ActionAdvise(Action):
             company = None
         deal = store.deals.get(owner, company) if company else store.active_deal(owner)
         if deal is None:
-            dispatcher.utter_message(
-                response="utter_no_such_deal" if company else "utter_which_client",
-                company=company,
-            )
+            if company:
+                say(dispatcher, "utter_no_such_deal", company=company)
+            else:
+                say(dispatcher, "utter_which_client")
             return []
         give_advice(dispatcher, owner, deal, on_slack(tracker))
         return []

@@ -16,6 +16,7 @@ from actions.shared import (
     on_slack,
     owner_of,
     resolve_deal,
+    say,
 )
 from dealcoach.brief import format_brief, make_brief, risk_flags
 from dealcoach.entity_check import clean_name
@@ -65,7 +66,7 @@ class ActionListDeals(Action):
             return redirected
         kb, deals = knowledge_base(), deal_store().deals.list_for(owner_of(tracker))
         if not deals:
-            dispatcher.utter_message(response="utter_no_deals")
+            say(dispatcher, "utter_no_deals")
             return []
         lines = [f"Your deals ({len(deals)}):"]
         for deal in deals:
@@ -105,7 +106,7 @@ class ActionUpdateDeal(Action):
         deal.asking = None  # an update answers no pending question
         outcome = interpret(knowledge_base(), deal, turn)
         if not outcome.changes:
-            dispatcher.utter_message(response="utter_update_not_understood", company=deal.company)
+            say(dispatcher, "utter_update_not_understood", company=deal.company)
             return []
         deal_store().deals.apply(owner_of(tracker), int(deal.id or 0), outcome.changes)
         dispatcher.utter_message(text=f"Updated {deal.company}: " + "; ".join(outcome.noted) + ".")
@@ -136,7 +137,7 @@ class ActionRenameDeal(Action):
         if parsed:
             names = [clean_name(parsed.group(1)) or "", clean_name(parsed.group(2)) or ""]
         if len(names) != 2 or not all(names):
-            dispatcher.utter_message(response="utter_rename_how")
+            say(dispatcher, "utter_rename_how")
             return []
         old, new = names
         deal = resolve_deal(dispatcher, owner_of(tracker), old, "rename_deal")
@@ -166,13 +167,14 @@ class ActionDeleteDeal(Action):
         if redirected is not None:
             return redirected
         if not [e for e in latest_turn(tracker).entities if e.get("entity") == "company"]:
-            dispatcher.utter_message(response="utter_delete_which")
+            say(dispatcher, "utter_delete_which")
             return []
         deal = named_or_active_deal(dispatcher, tracker, "delete_deal")
         if deal is None:
             return []
-        dispatcher.utter_message(
-            response="utter_confirm_delete",
+        say(
+            dispatcher,
+            "utter_confirm_delete",
             company=deal.company,
             buttons=[
                 {"title": "Yes, delete it", "payload": "/affirm"},

@@ -15,6 +15,7 @@ from actions.shared import (
     latest_turn,
     named_or_active_deal,
     owner_of,
+    say,
 )
 from dealcoach import quiz
 from dealcoach.learn import apply_to_deal, concept_of, example, explain
@@ -57,7 +58,7 @@ class _ConceptAnswer:
         if concept is None and self.follow_up:
             concept = tracker.get_slot("last_concept")
         if concept is None:
-            dispatcher.utter_message(response="utter_which_concept")
+            say(dispatcher, "utter_which_concept")
             return []
         self.answer(dispatcher, tracker, concept)
         return [SlotSet("last_concept", concept)]
@@ -151,7 +152,7 @@ def answer_quiz(dispatcher: CollectingDispatcher, tracker: Tracker, run: QuizRun
     current = quiz.question(kb, ids[run.position])
     chosen = quiz.read_answer(kb, current, turn.text, turn.entities)
     if chosen is None:
-        dispatcher.utter_message(response="utter_quiz_answer_how")
+        say(dispatcher, "utter_quiz_answer_how")
         ask_quiz_question(dispatcher, current, run.position + 1, len(ids))
         return
     run = store.quizzes.record_answer(
@@ -184,7 +185,7 @@ class ActionQuizProgress(Action):
         store, owner = deal_store(), owner_of(tracker)
         history = store.quizzes.history(owner)
         if not history:
-            dispatcher.utter_message(response="utter_no_quiz_yet")
+            say(dispatcher, "utter_no_quiz_yet")
             return []
         scores = ", ".join(f"{r.score}/{r.answered}" for r in history[-10:])
         answers = store.quizzes.answers(owner)

@@ -22,6 +22,7 @@ from actions.shared import (
     latest_turn,
     on_slack,
     owner_of,
+    say,
 )
 from dealcoach import quiz
 from dealcoach.deal import Change, name_key
@@ -68,13 +69,14 @@ def start_review(
     deal, created = store.deals.open(owner, company) if company else (None, False)
     deal = deal or store.active_deal(owner)
     if deal is None:
-        dispatcher.utter_message(response="utter_which_client")
+        say(dispatcher, "utter_which_client")
         return []
     store.sessions.set_active(owner, deal.id)
     store.history.start_review(owner, deal.id)
     store.quizzes.stop(owner)  # from now on, answers are about the deal
-    dispatcher.utter_message(
-        response="utter_review_started" if created else "utter_review_resumed",
+    say(
+        dispatcher,
+        "utter_review_started" if created else "utter_review_resumed",
         company=deal.company,
     )
     # Facts said with the start ("new deal: Zeller, they make robots") and facts
@@ -151,7 +153,7 @@ class ActionAnswer(Action):
             # search, right?": say what was dropped, then read the rest as an answer.
             ((fact, value),) = check.items()
             label = knowledge_base().label(fact, value)
-            dispatcher.utter_message(response="utter_check_denied", value=label)
+            say(dispatcher, "utter_check_denied", value=label)
             return take_facts(dispatcher, owner, int(deal.id or 0), turn, quiet=True)
         named = named_after_which_client(tracker)
         if named:
@@ -165,12 +167,10 @@ class ActionAnswer(Action):
         answers = answers_review(owner, turn) is not None
         if turn.intent == "quiz_answer" and not answers:
             shaped = quiz.looks_like_answer(turn.text)
-            dispatcher.utter_message(
-                response="utter_no_quiz_running" if shaped else "utter_ask_rephrase"
-            )
+            say(dispatcher, "utter_no_quiz_running" if shaped else "utter_ask_rephrase")
             return []
         if turn.intent == "out_of_scope" and not answers:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            say(dispatcher, "utter_out_of_scope")
             return []
         return self._review(dispatcher, tracker)
 
@@ -183,8 +183,9 @@ class ActionAnswer(Action):
             deal, created = store.deals.open(owner, company)
             store.sessions.set_active(owner, deal.id)
             store.history.start_review(owner, deal.id)
-            dispatcher.utter_message(
-                response="utter_review_started" if created else "utter_review_resumed",
+            say(
+                dispatcher,
+                "utter_review_started" if created else "utter_review_resumed",
                 company=deal.company,
             )
             # Facts given while the bot asked which client: they are this one's.
@@ -194,10 +195,10 @@ class ActionAnswer(Action):
         if deal is None:
             facts = [e for e in turn.entities if e.get("entity") != "company"]
             if not facts:
-                dispatcher.utter_message(response="utter_ask_rephrase")
+                say(dispatcher, "utter_ask_rephrase")
                 return []
             # Keep the facts until the salesperson says which client they are about.
-            dispatcher.utter_message(response="utter_which_client")
+            say(dispatcher, "utter_which_client")
             pending = (tracker.get_slot("pending_entities") or []) + facts
             return [SlotSet("pending_entities", pending)]
         return events + take_facts(dispatcher, owner, deal.id, turn, slack=on_slack(tracker))
@@ -236,11 +237,11 @@ def take_facts(
     if result.noted:
         dispatcher.utter_message(text="Noted: " + "; ".join(result.noted) + ".")
     elif not result.understood and not quiet:
-        dispatcher.utter_message(response="utter_not_understood_in_review")
+        say(dispatcher, "utter_not_understood_in_review")
     if result.deferred:
-        dispatcher.utter_message(response="utter_question_deferred", topic=result.deferred)
+        say(dispatcher, "utter_question_deferred", topic=result.deferred)
     if result.left_open:
-        dispatcher.utter_message(response="utter_question_left_open", topic=result.left_open)
+        say(dispatcher, "utter_question_left_open", topic=result.left_open)
     note = long_message_note(turn.text)
     if note:
         dispatcher.utter_message(text=note)
@@ -248,8 +249,9 @@ def take_facts(
         return [SlotSet("pending_check", None)]
     if result.check:
         ((fact, value),) = result.check.items()
-        dispatcher.utter_message(
-            response="utter_check_fact",
+        say(
+            dispatcher,
+            "utter_check_fact",
             fact=fact.replace("_", " "),
             value=kb.label(fact, value),
             buttons=[
@@ -261,7 +263,7 @@ def take_facts(
     if result.question is not None:
         ask(dispatcher, result.question)
     elif result.finished:
-        dispatcher.utter_message(response="utter_review_complete", company=deal.company)
+        say(dispatcher, "utter_review_complete", company=deal.company)
         give_advice(dispatcher, owner, deal, slack)
         store.history.end_review(owner, deal_id, "complete")
     return [SlotSet("pending_check", None)]
@@ -283,7 +285,7 @@ class ActionGoodbye(Action):
             return take_facts(
                 dispatcher, owner, int(answered.id or 0), turn, slack=on_slack(tracker)
             )
-        dispatcher.utter_message(response="utter_goodbye")
+        say(dispatcher, "utter_goodbye")
         return []
 
 
@@ -310,9 +312,9 @@ class ActionPause(Action):
             return []
         deal = store.active_deal(owner)
         if deal is None:
-            dispatcher.utter_message(response="utter_nothing_to_pause")
+            say(dispatcher, "utter_nothing_to_pause")
             return []
         store.deals.apply(owner, deal.id, [Change("status", value="paused")])
         store.history.end_review(owner, deal.id, "paused")
-        dispatcher.utter_message(response="utter_paused", company=deal.company)
+        say(dispatcher, "utter_paused", company=deal.company)
         return []

@@ -4,6 +4,7 @@ action-server process (not per request), and the translation from tracker to cor
 import json
 import logging
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -15,7 +16,11 @@ from dealcoach.entity_check import checked_entities
 from dealcoach.interview import Asked, Turn
 from dealcoach.knowledge import KnowledgeBase, load_knowledge
 from dealcoach.matching import find_deal
+from dealcoach.placeholders import RESPONSE_VALUES, check_responses
 from dealcoach.storage import Store, open_store, owner_id
+
+#: The domain whose responses the actions name (checked against ``say`` at start).
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 
 
 @lru_cache(maxsize=1)
@@ -29,12 +34,37 @@ def deal_store() -> Store:
 
 
 def load_at_start() -> None:
-    """Load the knowledge base and open the deal store now (the server is starting)."""
+    """Load the knowledge base and open the deal store now (the server is starting), and
+    check that every domain.yml response uses only the values ``say`` gives it."""
+    check_responses(DOMAIN_FILE)
     kb, store = knowledge_base(), deal_store()
     logging.getLogger(__name__).info(
         "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
         len(kb.concepts), len(kb.rules), store.location,
     )  # fmt: skip
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    response: str,
+    buttons: Optional[List[Dict[str, Any]]] = None,
+    **values: str,
+) -> None:
+    """Utter a domain.yml response with exactly the values its placeholders take.
+
+    Rasa fills a response's ``{company}`` from the values sent with it and, when one is
+    missing, sends the text with the raw placeholder (``You have no deal called
+    {company}``), saying so only in its log. Every action utters responses through
+    here: the values must be those ``RESPONSE_VALUES`` lists for the response (checked
+    against domain.yml when the action server starts), never None, or this raises.
+    """
+    expected = set(RESPONSE_VALUES.get(response, ()))
+    given = {name for name, value in values.items() if value is not None and value != ""}
+    if given != expected or len(values) != len(given):
+        raise ValueError(
+            f"{response} takes {sorted(expected) or 'no values'}, was given {values!r}"
+        )
+    dispatcher.utter_message(response=response, buttons=buttons, **values)
 
 
 def owner_of(tracker: Tracker) -> str:
@@ -123,7 +153,7 @@ def resolve_deal(
     if not company:
         deal = store.active_deal(owner)
         if deal is None:
-            dispatcher.utter_message(response="utter_which_client")
+            say(dispatcher, "utter_which_client")
         return deal
     match = find_deal(store.deals.list_for(owner), company)
     if match.deal is not None:
@@ -137,7 +167,7 @@ def resolve_deal(
             ],
         )
     else:
-        dispatcher.utter_message(response="utter_no_such_deal", company=company)
+        say(dispatcher, "utter_no_such_deal", company=company)
     return None
 
 

@@ -8,6 +8,12 @@
   use it to talk to a fake Slack on loopback.
 * Up to 25 buttons per message (Slack's limit for an actions block), not Rasa's 5.
 
+* The bot token and signing secret come from ``SLACK_BOT_TOKEN`` and
+  ``SLACK_SIGNING_SECRET`` when the credentials do not give them. Without both, the
+  channel registers no route and says so in one log line: a fresh checkout's
+  ``rasa run`` (with the repository's credentials.yml) starts without Slack instead of
+  stopping, as it would with ``${SLACK_BOT_TOKEN}`` in the credentials and no value.
+
 Requests are still verified against the signing secret by Rasa's Slack channel
 (HMAC-SHA256, timestamps older than five minutes refused); the secret is required.
 """
@@ -15,17 +21,23 @@ Requests are still verified against the signing secret by Rasa's Slack channel
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
-from sanic import response
+from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 SLACK_BUTTON_LIMIT = 25
 _SEEN_EVENTS = 1000
+#: Where the secrets come from when the credentials file does not hold them.
+TOKEN_VARIABLE, SECRET_VARIABLE = "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"
+
+logger = logging.getLogger(__name__)
 
 
 class DealcoachSlackBot(SlackBot):
@@ -68,9 +80,31 @@ class DealcoachSlackInput(SlackInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        channel = super().from_credentials(credentials)
-        channel.api_url = (credentials or {}).get("slack_api_url") or None  # type: ignore
+        given = dict(credentials or {})
+        given["slack_token"] = given.get("slack_token") or os.environ.get(TOKEN_VARIABLE, "")
+        given["slack_signing_secret"] = given.get("slack_signing_secret") or os.environ.get(
+            SECRET_VARIABLE, ""
+        )
+        channel = super().from_credentials(given)
+        channel.api_url = given.get("slack_api_url") or None  # type: ignore
         return channel
+
+    @property
+    def switched_on(self) -> bool:
+        return bool(self.slack_token and self.slack_signing_secret)
+
+    def _validate_credentials(self) -> None:
+        # Without its secrets the channel is off (no route), not an error.
+        if self.switched_on:
+            super()._validate_credentials()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        if not self.switched_on:
+            logger.info(
+                "Slack channel off: set %s and %s to turn it on.", TOKEN_VARIABLE, SECRET_VARIABLE
+            )
+            return Blueprint("slack_switched_off", __name__)
+        return super().blueprint(on_new_message)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

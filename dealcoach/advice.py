@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Tuple
 from dealcoach.conditions import DERIVED_FROM, all_hold, holds
 from dealcoach.deal import DEAL_FACTS, Deal
 from dealcoach.knowledge import AdviceRule, Claim, KnowledgeBase
-from dealcoach.placeholders import ROLE_PLACEHOLDERS, fill
+from dealcoach.placeholders import ROLE_PLACEHOLDERS, fill_all
 
 TOP = 3
 
@@ -154,8 +154,8 @@ def _render(kb: KnowledgeBase, rule: AdviceRule, values: Dict[str, str]) -> Advi
     sources = "; ".join(kb.sources[s].cited for s in cited[:2])
     return Advice(
         rule_id=rule.id,
-        advice=fill(rule.advice, values),
-        because=fill(rule.because, values),
+        advice=fill_all(rule.advice, values),
+        because=fill_all(rule.because, values),
         concept=rule.concept,
         principle=f"{concept.name} ({sources})",
         priority=rule.priority,

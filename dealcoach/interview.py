@@ -40,6 +40,7 @@ from dealcoach.deal import (
 from dealcoach.knowledge import KnowledgeBase, Question
 from dealcoach.matching import find_deal
 from dealcoach.numbers import parse_count
+from dealcoach.placeholders import fill_all
 
 PERSON_FACTS = ("role", "stance", "met", "job_title")
 #: The NLU reads this many characters of a message (rasa_extensions/long_messages.py).
@@ -349,7 +350,8 @@ def _person_answered(deal: Deal, person: Stakeholder, what: str, key: str) -> bo
 def _asked(
     kb: KnowledgeBase, question: Question, deal: Deal, key: str, person: Stakeholder | None
 ) -> Asked:
-    text = question.ask.format(company=deal.company, name=person.name if person else "")
+    values = {"company": deal.company, **({"name": person.name} if person else {})}
+    text = fill_all(question.ask, values)  # (load checked that these are all it uses)
     entity = question.entity or question.per_person
     buttons = []
     for value in question.buttons:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -37,7 +38,14 @@ from dealcoach import schemas
 from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS, UNKNOWN
 from dealcoach.names import NameCues
 from dealcoach.numbers import size_band
-from dealcoach.placeholders import PLACEHOLDERS, placeholders_in
+from dealcoach.placeholders import (
+    INTERVIEW_PLACEHOLDERS,
+    PERSON_PLACEHOLDERS,
+    PLACEHOLDERS,
+    problem,
+    strings_of,
+    unfilled,
+)
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -319,6 +327,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _check_when(kb, base / "risk_flags.yml", flag.id, flag.when, flag.concept)
     for claim in kb.claims.values():
         _check_when(kb, base / "claims.yml", claim.id, claim.true_when)
+    _check_plain_texts(base)
     return kb
 
 
@@ -414,20 +423,44 @@ def _check_advice(kb: KnowledgeBase) -> None:
     for rule in kb.rules.values():
         _check_when(kb, rule.file, rule.id, rule.when, rule.concept)
         for part in ("advice", "because"):
-            for name in placeholders_in(getattr(rule, part)):
-                if name not in PLACEHOLDERS:
-                    known = ", ".join(sorted(PLACEHOLDERS))
-                    raise KnowledgeError(
-                        rule.file,
-                        f"{rule.id}.{part}",
-                        f"unknown placeholder {{{name}}} (known: {known})",
-                    )
+            _check_placeholders(rule.file, f"{rule.id}.{part}", getattr(rule, part), PLACEHOLDERS)
         for part in ("asserts", "unless"):
             for claim in getattr(rule, part):
                 if claim not in kb.claims:
                     raise KnowledgeError(
                         rule.file, f"{rule.id}.{part}", f"unknown claim {claim!r} (see claims.yml)"
                     )
+
+
+def _check_placeholders(file: Path | str, field: str, text: str, allowed: Any) -> None:
+    """The text uses only the placeholders its code fills in (``allowed``)."""
+    for bad in unfilled(text, allowed):
+        raise KnowledgeError(file, field, problem(bad, allowed))
+
+
+#: Texts the code fills in, by file: (file pattern, field pattern). They are checked
+#: with their own placeholders (advice rules in ``_check_advice``, interview questions
+#: in ``_check_interview``); every other text of the knowledge base is shown as written.
+_TEMPLATES = (
+    ("advice/*.yml", re.compile(r"rules\[\d+\]\.(advice|because)")),
+    ("interview.yml", re.compile(r"questions\[\d+\]\.ask")),
+)
+
+
+def _check_plain_texts(base: Path) -> None:
+    """No text shown as written (concepts, sources, quiz, flags, labels, ...) holds a
+    placeholder or a brace: nothing would fill it in. Entity patterns (regular
+    expressions) and names.yml (cues) are never shown."""
+    for path in sorted(base.rglob("*.yml")):
+        relative = path.relative_to(base)
+        if relative.parts[:2] == ("advice", "deals") or relative.name == "names.yml":
+            continue  # representative deals are test cases; names.yml holds cues
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        templates = [fields for pattern, fields in _TEMPLATES if relative.match(pattern)]
+        for where, text in strings_of(data):
+            if ".patterns[" in f".{where}" or any(t.fullmatch(where) for t in templates):
+                continue
+            _check_placeholders(path, where, text, ())
 
 
 def _check_when(
@@ -455,6 +488,8 @@ def _check_interview(kb: KnowledgeBase, path: Path) -> None:
     per_person_entity = {"stance": "stance", "met": "met"}
     for question in kb.questions:
         where = f"questions.{question.key}"
+        allowed = PERSON_PLACEHOLDERS if question.per_person else INTERVIEW_PLACEHOLDERS
+        _check_placeholders(path, f"{where}.ask", question.ask, allowed)
         entity = question.entity or per_person_entity.get(question.per_person or "")
         if entity and entity not in kb.entities:
             raise KnowledgeError(path, f"{where}.entity", f"unknown entity {entity!r}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterable, List, Tuple
 
 #: Lines that mean a server failed on a message (a stack trace, an error, a crash).
 TROUBLE = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|Exception")
 
-#: Figures the tests found (name -> text), printed after the test summary.
-FIGURES: Dict[str, str] = {}
+#: Figures the tests found (name -> (test module, text)), printed after the test summary
+#: for the modules whose tests all passed (see ``figures_to_print``).
+FIGURES: Dict[str, Tuple[str, str]] = {}
 
 
 def troubled_lines(logs: Dict[str, str]) -> List[str]:
@@ -43,5 +45,18 @@ def query(db: Path, sql: str, args: tuple = ()) -> List[tuple]:
 
 
 def report(name: str, text: str) -> None:
-    """Record a figure for the end-of-run summary."""
-    FIGURES[name] = text
+    """Record a figure for the end-of-run summary, under the test module reporting it.
+
+    Figures are often reported from a fixture's teardown, which runs whether or not the
+    tests passed: the summary leaves out those of a module with a failure."""
+    module = sys._getframe(1).f_globals["__name__"]  # the caller's module
+    FIGURES[name] = (module, text)
+
+
+def figures_to_print(failed_nodeids: Iterable[str]) -> List[Tuple[str, str]]:
+    """(name, text) of each figure whose module had no failed or erroring test
+    (``failed_nodeids``: pytest node ids such as ``tests/e2e/test_x.py::test_y``)."""
+    failed = {
+        nodeid.split("::")[0].removesuffix(".py").replace("/", ".") for nodeid in failed_nodeids
+    }
+    return [(name, text) for name, (module, text) in FIGURES.items() if module not in failed]

@@ -5,6 +5,7 @@ server logs a traceback; the deal database stays intact and holds only what was 
 The fixed cases come first; then hypothesis sends generated messages (deal talk mixed
 with junk) through the whole stack with the same checks."""
 
+import functools
 import json
 import time
 
@@ -12,6 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dealcoach.deal import name_key
+from dealcoach.knowledge import load_knowledge
+from dealcoach.storage import owner_id
+from tests.conftest import ROOT
 from tests.e2e.checks import integrity, query, report, troubled_lines
 
 DIDNT_GET = "Sorry, I didn't get that"
@@ -191,6 +196,7 @@ def test_a_300_character_company_name(checked):
 
 # --- generated messages ----------------------------------------------------------------------
 
+GENERATED_SENDERS = ["rep-gen-1", "rep-gen-2", "rep-gen-3"]
 COMPANIES = ["Nordstahl", "Acme", "Globex", "O'Brien & Sons", "Zeller AG", "\u00c5kesson"]
 PEOPLE = ["Petra Lang", "Jan", "Dr. M\u00fcller", "Olaf Berg"]
 NUMBERS = ["2,000", "2k", "two thousand", "150", "1.5k", "about 300", "~80", "a dozen"]
@@ -249,12 +255,70 @@ MESSAGES = st.one_of(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(sender=st.sampled_from(["rep-gen-1", "rep-gen-2", "rep-gen-3"]), text=MESSAGES)
+@given(sender=st.sampled_from(GENERATED_SENDERS), text=MESSAGES)
 def test_generated_messages_are_answered_cleanly(servers, sender, text):
     marks = servers.log_marks()
+    before = deals_not_of(servers, sender)
+    mine_before = servers.deals(sender)
     replies = servers.send(sender, text)  # an error status raises
     TRIED["generated"] += 1
     assert any(r.get("text") for r in replies), (text, replies)
     assert troubled_lines(servers.logs_since(marks)) == [], text
     if TRIED["generated"] % 50 == 0:
         assert integrity(servers.db) == "ok"
+    # What the database holds: nobody else's deal changed, and the sender's deals hold
+    # only values the deal model can hold, one deal per client, at most one more or
+    # fewer than before.
+    assert deals_not_of(servers, sender) == before, text
+    mine = servers.deals(sender)
+    assert abs(len(mine) - len(mine_before)) <= 1, (text, mine_before, mine)
+    assert len({name_key(d["company"]) for d in mine}) == len(mine), (text, mine)
+    for deal in mine:
+        assert holdable(deal) == [], (text, deal)
+
+
+def deals_not_of(servers, sender):
+    """Every deal row and stakeholder row of other owners, as stored."""
+    owner = owner_id("rest", sender)
+    return (
+        query(servers.db, "SELECT * FROM deals WHERE owner != ? ORDER BY id", (owner,)),
+        query(
+            servers.db,
+            "SELECT s.* FROM stakeholders s JOIN deals d ON d.id = s.deal_id "
+            "WHERE d.owner != ? ORDER BY s.id",
+            (owner,),
+        ),
+    )
+
+
+def holdable(deal):
+    """What in an exported deal is no value the deal model can hold (empty: all fine)."""
+    kb = knowledge_base()
+    wrong = []
+    if not deal["company"].strip() or len(deal["company"]) > 100:
+        wrong.append(("company", deal["company"]))
+    for fact in ("sector", "purchase_situation", "buying_stage", "perceived_risk",
+                 "supplier_position", "company_size"):  # fmt: skip
+        if deal[fact] is not None and deal[fact] not in kb.entities[fact].values:
+            wrong.append((fact, deal[fact]))
+    employees = deal["employees"]
+    if employees is not None:
+        if not isinstance(employees, int) or isinstance(employees, bool) or employees < 1:
+            wrong.append(("employees", employees))
+        elif deal["company_size"] != kb.size_for(employees):
+            wrong.append(("company_size", deal["company_size"], employees))
+    for person in deal["stakeholders"]:
+        if not (person["name"] or person["title"]):
+            wrong.append(("stakeholder without name or title", person))
+        if not set(person["roles"]) <= set(kb.entities["role"].values):
+            wrong.append(("roles", person["roles"]))
+        if person["stance"] not in set(kb.entities["stance"].values) | {"unknown"}:
+            wrong.append(("stance", person["stance"]))
+        if person["met"] not in (True, False, None):
+            wrong.append(("met", person["met"]))
+    return wrong
+
+
+@functools.lru_cache(maxsize=1)
+def knowledge_base():
+    return load_knowledge(ROOT / "knowledge")

@@ -139,9 +139,11 @@ def post_action(servers, body, timeout=10):
 def write_until_killed(servers, round_, kill_after):
     """Each writer updates its deal, one request after the other, until the action server
     is SIGKILLed ``kill_after`` seconds into the stream. The last update each writer had
-    acknowledged, and the last it tried (the one in flight at the kill, if any)."""
+    acknowledged, the last it tried (the one in flight at the kill, if any), and the
+    writers whose last update was sent before the kill and never answered: in flight."""
     acknowledged = {w: None for w in range(WRITERS)}
     tried = {w: None for w in range(WRITERS)}
+    sent_at = {w: float("inf") for w in range(WRITERS)}
     errors = []
     stop = threading.Event()
 
@@ -150,6 +152,7 @@ def write_until_killed(servers, round_, kill_after):
         while not stop.is_set():
             n += 1
             tried[w] = n
+            sent_at[w] = time.monotonic()
             try:
                 post_action(servers, update_call(f"rep-kill-{w}", f"Killco {w}", n))
             except urllib.error.HTTPError as error:  # an answer, but an error: a failure
@@ -167,12 +170,17 @@ def write_until_killed(servers, round_, kill_after):
     while None in acknowledged.values() and not errors and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(kill_after)
+    killed_at = time.monotonic()
     servers.kill_actions()
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    return acknowledged, tried
+    # (After the kill every writer's next request fails too: only one sent before counts.)
+    in_flight = [
+        w for w in range(WRITERS) if tried[w] != acknowledged[w] and sent_at[w] < killed_at
+    ]
+    return acknowledged, tried, in_flight
 
 
 def test_sigkill_while_saving_leaves_the_old_or_the_new_fact(servers):
@@ -187,8 +195,12 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_fact(servers):
     store.close()
     in_flight_at_kill = 0
     for round_ in range(ROUNDS):
-        acknowledged, tried = write_until_killed(servers, round_, schedule.uniform(0.05, 1.0))
-        in_flight_at_kill += sum(tried[w] != acknowledged[w] for w in range(WRITERS))
+        kill_after = schedule.uniform(0.05, 1.0)
+        acknowledged, tried, in_flight = write_until_killed(servers, round_, kill_after)
+        # The kill must catch the server at work: an update sent and not yet answered
+        # (else this round shows nothing about a write cut short).
+        assert in_flight, f"round {round_}: no update was in flight at the kill"
+        in_flight_at_kill += len(in_flight)
         assert integrity(servers.db) == "ok"
         for w in range(WRITERS):
             (row,) = query(

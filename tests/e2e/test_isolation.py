@@ -5,6 +5,7 @@ Every attempt is made twice: typed, and as the button payload that hands the act
 the deal's exact name (so the test does not depend on the NLU finding the name)."""
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -17,17 +18,25 @@ from tests.e2e.test_slack import event, posts_to, send
 
 OWNER = "rep-iso-owner"
 COMPANY = "Vexmoor"
-#: What only the owner's deal holds; no answer to anyone else may contain any of it
-#: (its sector and stage are checked in the database: their words are common).
+#: What only the owner's deal holds; no answer to anyone else may contain any of it.
 SECRETS = ("Wilhelmina", "Quist", "4321")
+#: The owner's sector and stage, as replies word them: common words, so matched as whole
+#: words in the replies to others (none of which has a reason to name them).
+FACT_WORDS = ("pharma", "negotiation")
 
 ATTEMPTS = [
     ("brief me on Vexmoor", f'/deal_brief{{"company": "{COMPANY}"}}'),
-    ("prep me for my meeting with Vexmoor", None),
-    ("what does that mean for my Vexmoor deal?", None),
-    ("update Vexmoor: they're now in supplier search", None),
+    ("prep me for my meeting with Vexmoor", f'/deal_brief{{"company": "{COMPANY}"}}'),
+    (
+        "what does that mean for my Vexmoor deal?",
+        f'/apply_concept{{"company": "{COMPANY}", "concept": "buying_centre"}}',
+    ),
+    (
+        "update Vexmoor: they're now in supplier search",
+        f'/update_deal{{"company": "{COMPANY}", "buying_stage": "supplier_search"}}',
+    ),
     (None, f'/update_deal{{"company": "{COMPANY}", "buying_stage": "supplier_search"}}'),
-    ("rename Vexmoor to Stolen Ltd", None),
+    ("rename Vexmoor to Stolen Ltd", f'/rename_deal{{"company": ["{COMPANY}", "Stolen Ltd"]}}'),
     ("delete the Vexmoor deal", f'/delete_deal{{"company": "{COMPANY}"}}'),
     ("yes", "/affirm"),
     ("my deals", "/list_deals"),
@@ -36,7 +45,8 @@ TRIED = {"attempts": 0}
 
 
 def leaks(reply):
-    return [secret for secret in SECRETS if secret.lower() in reply.lower()]
+    found = [secret for secret in SECRETS if secret.lower() in reply.lower()]
+    return found + [w for w in FACT_WORDS if re.search(rf"\b{w}\b", reply, re.IGNORECASE)]
 
 
 def payload(intent, **entities):
