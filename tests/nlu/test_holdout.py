@@ -13,11 +13,12 @@ from tests.conftest import ROOT
 NLU = ROOT / "tests" / "nlu"
 #: docs/benchmarks.md, "Issue 11": intent macro-F1, knowledge-entity F1, names F1.
 DOCUMENTED = {
-    "dev.yml": (0.916, 0.920, 0.905),
-    "blind/block1/messages.yml": (0.854, 0.814, 0.874),
-    "blind/block2/messages.yml": (0.797, 0.807, 0.863),
-    "blind/block3/messages.yml": (0.832, 0.837, 0.879),
-    "blind/block4/messages.yml": (0.885, 0.821, 0.865),
+    "dev.yml": (0.917, 0.917, 0.913),
+    "blind/block1/messages.yml": (0.850, 0.819, 0.884),
+    "blind/block2/messages.yml": (0.809, 0.815, 0.865),
+    "blind/block3/messages.yml": (0.830, 0.846, 0.873),
+    "blind/block4/messages.yml": (0.884, 0.869, 0.882),
+    "blind/block5/messages.yml": (0.809, 0.801, 0.777),
 }
 MARGIN = 0.02
 
