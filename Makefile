@@ -65,8 +65,11 @@ install: $(VENV)/.installed
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	@mkdir -p models var
 	@# Rasa's output goes to var/train.log; the terminal gets one progress line.
+	@# The model is dated when training started, so an input edited while it trained
+	@# is newer than the model and the next make trains again.
+	@touch var/.training-started
 	@$(BIN)/dealcoach train --out models
-	@touch $@
+	@touch -r var/.training-started $@
 
 train: $(MODEL)
 
