@@ -192,6 +192,8 @@ def _chat(conversation: Conversation, terminal: Terminal, read: Any) -> None:
     options: List[Option] = []
     hinted = False
     while True:
+        if _ENDING.is_set():
+            raise ChatEnded("asked to stop")
         try:
             typed = read(PROMPT)
         except EOFError:
@@ -255,6 +257,10 @@ def main() -> int:
                 terminal.say("dealcoach: the action server did not start; see var/actions.log.")
                 return 1
             time.sleep(0.2)
+        if _ENDING.is_set():
+            # A Ctrl-C (or SIGTERM) during loading that a library caught and dropped:
+            # the request to stop still stands.
+            raise ChatEnded("asked to stop while loading")
         dots.done("ready.")
         terminal.say(WELCOME)
         try:
