@@ -31,11 +31,14 @@ answering quizzes for one person cannot leave two quizzes running. Reads run in
 snapshot, and a read never waits for a writer.
 
 **Connections come from a bounded pool** (``psycopg2.pool.ThreadedConnectionPool``),
-at most ``DEALCOACH_DATABASE_POOL_SIZE`` per process (default 4). A thread takes one
+``DEALCOACH_DATABASE_POOL_SIZE`` per process (default 4), opened with the store and
+kept. A thread takes one
 connection for a whole transaction; when all are taken it waits for one to be given
-back instead of failing. A connection that broke (PostgreSQL restarted) is closed
-rather than returned, so the next call opens a new one; the call that met the broken
-connection raises (psycopg2's ``OperationalError``): nothing falls back to memory.
+back instead of failing. A pooled connection the server dropped (PostgreSQL restarted)
+is found at the start of the next transaction, closed and replaced before any work;
+a connection that breaks inside a transaction, or a server that cannot be reached,
+raises psycopg2's ``OperationalError`` to the caller: nothing falls back to memory and
+nothing is retried that may have been committed.
 
 Owner scoping is in the SQL, as in the SQLite backend: every statement that reads or
 writes a deal's rows names the owner, or first checks (and locks) that the deal is the
@@ -143,33 +146,63 @@ class PostgresDatabase:
         # The pool raises when it is exhausted; the semaphore makes callers wait instead.
         self._slots = threading.BoundedSemaphore(self.size)
         self._local = threading.local()
+        # minconn = maxconn: psycopg2 closes a returned connection beyond minconn, so a
+        # smaller minconn would reconnect for every transaction. The connections open now.
         self._pool = psycopg2.pool.ThreadedConnectionPool(
-            0, self.size, dsn=url, application_name="dealcoach"
+            self.size, self.size, dsn=url, application_name="dealcoach"
         )
         with self._connection() as connection:
             migrate(connection, self.location)
 
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        """A connection of the pool in autocommit mode (transactions are explicit)."""
+    def _take(self) -> Any:
+        """A connection of the pool in autocommit mode (transactions are explicit);
+        waits while all are in use. Give it back with ``_give_back``."""
         self._slots.acquire()
         try:
             connection = self._pool.getconn()
+            if not connection.autocommit:
+                connection.autocommit = True
         except BaseException:
             self._slots.release()
             raise
+        return connection
+
+    def _give_back(self, connection: Any, broken: bool = False) -> None:
+        # A connection that failed or closed is not given to the next caller.
+        self._pool.putconn(connection, close=broken or bool(connection.closed))
+        self._slots.release()
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        connection = self._take()
         broken = False
         try:
-            if not connection.autocommit:
-                connection.autocommit = True
             yield connection
         except (psycopg2.OperationalError, psycopg2.InterfaceError):
             broken = True
             raise
         finally:
-            # A connection that failed or closed is not given to the next caller.
-            self._pool.putconn(connection, close=broken or bool(connection.closed))
-            self._slots.release()
+            self._give_back(connection, broken)
+
+    def _begin(self, statement: str) -> Any:
+        """A connection with a transaction begun on it. A pooled connection the server
+        dropped (a restart, an idle timeout) fails at BEGIN, before anything was done:
+        it is closed and the next one tried, up to a new connection, whose failure to
+        connect (the server is down) reaches the caller."""
+        for attempt in range(self.size + 1):
+            connection = self._take()
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(statement)
+                return connection
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                self._give_back(connection, broken=True)
+                if attempt == self.size:
+                    raise
+            except BaseException:
+                self._give_back(connection)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[None]:
@@ -177,19 +210,21 @@ class PostgresDatabase:
         (rename applies a change inside the transaction that checked the new name).
 
         A write runs in READ COMMITTED and locks the rows it changes first; a read runs
-        in one REPEATABLE READ READ ONLY snapshot."""
+        in one REPEATABLE READ READ ONLY snapshot. A connection that breaks inside the
+        transaction raises (psycopg2's ``OperationalError``): the work is not retried,
+        since the caller cannot know whether the commit happened."""
         local = self._local
         if getattr(local, "connection", None) is not None:
             if write and not local.write:
                 raise RuntimeError("a write inside a read-only transaction")
             yield
             return
-        with self._connection() as connection:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                )
-            local.connection, local.write = connection, write
+        connection = self._begin(
+            "BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        )
+        local.connection, local.write = connection, write
+        broken = False
+        try:
             try:
                 yield
             except BaseException:
@@ -202,6 +237,12 @@ class PostgresDatabase:
             local.connection = None
             with connection.cursor() as cursor:
                 cursor.execute("COMMIT")
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            broken = True
+            raise
+        finally:
+            local.connection = None
+            self._give_back(connection, broken)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> List[Dict[str, Any]]:
         """The rows of a query, as dicts, in the current transaction (or a read of its own)."""
