@@ -57,9 +57,18 @@ __all__ = [
     "UnknownQuiz",
     "database_path",
     "database_url",
+    "is_database_url",
     "open_store",
     "owner_id",
 ]
+
+
+def is_database_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(location, str) and location.split("://", 1)[0] in (
+        "postgresql",
+        "postgres",
+    )
 
 
 def database_url() -> str | None:
@@ -70,8 +79,6 @@ def database_url() -> str | None:
     url = os.environ.get("DEALCOACH_DATABASE_URL", "").strip()
     if not url:
         return None
-    from dealcoach.storage.postgres import is_database_url
-
     if not is_database_url(url):
         raise ValueError(
             "DEALCOACH_DATABASE_URL must be a PostgreSQL URL "
@@ -93,7 +100,7 @@ def open_store(location: Path | str | None = None) -> Store:
     if location is None:
         location = database_url()
     if isinstance(location, str) and "://" in location:
-        from dealcoach.storage.postgres import PostgresStore, is_database_url
+        from dealcoach.storage.postgres import PostgresStore
 
         if not is_database_url(location):
             raise ValueError(f"not a PostgreSQL URL: {location.split('://', 1)[0]}://...")

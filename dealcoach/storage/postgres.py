@@ -83,14 +83,6 @@ DEFAULT_POOL_SIZE = 4
 QUIZ_LOCK = 0x0DEA1C0B
 
 
-def is_database_url(location: object) -> bool:
-    """Whether ``location`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(location, str) and location.split("://", 1)[0] in (
-        "postgresql",
-        "postgres",
-    )
-
-
 def pool_size() -> int:
     """``DEALCOACH_DATABASE_POOL_SIZE`` (a whole number from 1), else the default."""
     text = os.environ.get("DEALCOACH_DATABASE_POOL_SIZE", "").strip()
@@ -243,6 +235,12 @@ class PostgresDatabase:
         finally:
             local.connection = None
             self._give_back(connection, broken)
+
+    def cursor(self) -> Any:
+        """A plain cursor on the current write transaction (bulk work: ``transfer.py``)."""
+        if getattr(self._local, "connection", None) is None or not self._local.write:
+            raise RuntimeError("a cursor is for use inside transaction()")
+        return self._local.connection.cursor()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> List[Dict[str, Any]]:
         """The rows of a query, as dicts, in the current transaction (or a read of its own)."""
