@@ -143,8 +143,12 @@ class PostgresDatabase:
         self._pool = psycopg2.pool.ThreadedConnectionPool(
             self.size, self.size, dsn=url, application_name="dealcoach"
         )
-        with self._connection() as connection:
-            migrate(connection, self.location)
+        try:
+            with self._connection() as connection:
+                migrate(connection, self.location)
+        except BaseException:
+            self._pool.closeall()
+            raise
 
     def _take(self) -> Any:
         """A connection of the pool in autocommit mode (transactions are explicit);
@@ -215,7 +219,6 @@ class PostgresDatabase:
             "BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         )
         local.connection, local.write = connection, write
-        broken = False
         try:
             try:
                 yield
@@ -229,12 +232,12 @@ class PostgresDatabase:
             local.connection = None
             with connection.cursor() as cursor:
                 cursor.execute("COMMIT")
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            broken = True
-            raise
         finally:
             local.connection = None
-            self._give_back(connection, broken)
+            # psycopg2 marks a connection it lost as closed: that one is not pooled
+            # again. (A deadlock or a refused row is an error of the transaction, not
+            # of the connection, which is rolled back and reused.)
+            self._give_back(connection)
 
     def cursor(self) -> Any:
         """A plain cursor on the current write transaction (bulk work: ``transfer.py``)."""
