@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 from dealcoach.deal import Change
-from dealcoach.storage import SchemaTooNew, open_store, postgres, postgres_schema
+from dealcoach.storage import NameClash, SchemaTooNew, open_store, postgres, postgres_schema
 from dealcoach.storage.postgres import PostgresStore, safe_location
 
 # The session's cluster and a fresh database of it (asked for by name: see below).
@@ -191,6 +191,47 @@ def test_a_deal_deleted_while_another_replica_waits_to_change_it_is_unknown_to_i
             "(SELECT count(*) FROM fact_log)",
         )
         assert counts == [(0, 0, 0)]
+    finally:
+        release.set()
+        first.close()
+        second.close()
+
+
+def test_a_name_taken_by_another_replica_during_a_rename_is_a_name_clash(db_url, monkeypatch):
+    """The rename checked the new name (free) and is about to write it; meanwhile
+    another replica opens a deal by that name. The unique index refuses the rename's
+    write, and the caller hears a name clash, as if the check had seen it."""
+    first, second = open_store(db_url), open_store(db_url)
+    acme, _ = first.deals.open("alice", "Acme")
+    checked, release = threading.Event(), threading.Event()
+    real_apply_change = postgres.apply_change
+
+    def apply_change_after_the_check(deal, change):
+        if threading.current_thread().name == "renamer":
+            checked.set()
+            assert release.wait(STUCK)
+        real_apply_change(deal, change)
+
+    monkeypatch.setattr(postgres, "apply_change", apply_change_after_the_check)
+    outcome: Dict[str, object] = {}
+
+    def rename() -> None:
+        try:
+            outcome["rename"] = first.deals.rename("alice", acme.id, "Initech")
+        except BaseException as error:  # handed to the test thread
+            outcome["rename"] = error
+
+    renamer = threading.Thread(target=rename, name="renamer")
+    try:
+        renamer.start()
+        assert checked.wait(STUCK)
+        initech, created = second.deals.open("alice", "Initech")
+        assert created
+        release.set()
+        renamer.join(STUCK)
+        assert isinstance(outcome["rename"], NameClash), outcome
+        assert str(outcome["rename"]) == "you already have a deal called Initech"
+        assert sorted(d.company for d in second.deals.list_for("alice")) == ["Acme", "Initech"]
     finally:
         release.set()
         first.close()
