@@ -6,6 +6,7 @@ the session's throwaway cluster (``tests/services/postgres.py``).
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from typing import Dict, List
 
@@ -132,6 +133,48 @@ def test_a_second_writer_waits_for_the_first_and_applies_its_change_to_the_first
         release_a.set()
         first.close()
         second.close()
+
+
+def _replica_writes(url: str, deal_id: int, side: str, start, rounds: int) -> None:
+    """One replica process: its own store and pool, ``rounds`` changes to one deal."""
+    store = open_store(url)
+    start.wait()
+    for i in range(rounds):
+        store.deals.apply(
+            "alice",
+            deal_id,
+            [
+                Change("person", f"{side} {i}", data={"add_roles": ["user"]}),
+                Change("unknown", f"stance:{side} {i}"),
+            ],
+        )
+    store.close()
+
+
+def test_two_replica_processes_writing_one_deal_lose_no_update(db_url):
+    store = open_store(db_url)
+    deal, _ = store.deals.open("alice", "Contended")
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    replicas = [
+        context.Process(target=_replica_writes, args=(db_url, deal.id, side, start, 40))
+        for side in ("left", "right")
+    ]
+    try:
+        for replica in replicas:
+            replica.start()
+        for replica in replicas:
+            replica.join(STUCK * 2)
+            assert replica.exitcode == 0
+        stored = store.deals.get_by_id("alice", deal.id)
+        names = {f"{side} {i}" for side in ("left", "right") for i in range(40)}
+        assert {p.name for p in stored.stakeholders} == names
+        assert sorted(stored.unknown) == sorted(f"stance:{name}" for name in names)
+    finally:
+        for replica in replicas:
+            if replica.is_alive():
+                replica.kill()
+        store.close()
 
 
 def test_a_deal_deleted_while_another_replica_waits_to_change_it_is_unknown_to_it(
