@@ -31,12 +31,12 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench docs prune
+.PHONY: help install train chat serve web browser postgres test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
-	@echo "make test     lint, unit tests, data validation, model tests"
+	@echo "make test     lint, unit tests, data validation, model tests (installs PostgreSQL's server when root)"
 	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
@@ -98,6 +98,19 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: no chromium; run 'sudo apt-get install chromium' or the browser test skips" >&2; fi; }
 
+# Debian's PostgreSQL server binaries for the deal store's tests: each test session
+# starts its own throwaway cluster from them on a free loopback port (tests/services/
+# postgres.py). Installed without the system cluster Debian would otherwise create and
+# start, so nothing is left listening. Without them and without root, make test stops.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's postgresql for the deal store's tests"; \
+	    mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/dealcoach.conf && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "error: the deal store's tests need PostgreSQL's server: run 'sudo apt-get install postgresql', then make test again" >&2; exit 1; fi; }
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -106,7 +119,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) $(WEB_DEPS) browser
+test: lint $(MODEL) $(WEB_DEPS) browser postgres
 	$(BIN)/pytest
 
 # Quality: our model against a baseline trained on the same data (results/eval.*).

@@ -20,6 +20,12 @@ conversation events older than DAYS (default 90) from Rasa's tracker store
 session; deals, reviews, advice and quiz scores (the deal store) are never touched
 (see ``dealcoach.sessions``). ``make prune`` runs it.
 
+``dealcoach migrate [--from PATH] [--to URL] [--replace]``: copies a SQLite deal store
+(``$DEALCOACH_DB`` or ``var/dealcoach.db``, upgraded to the current schema first) into
+PostgreSQL (``$DEALCOACH_DATABASE_URL``), prints each table's rows in both and exits
+1 when they differ (nothing is then kept), or when the target already holds deals
+(unless ``--replace``: empty it first). See ``dealcoach.storage.transfer``.
+
 ``dealcoach docs [--out PATH] [--check]``: writes the trainer's review page (every
 advice rule and the advice each representative deal gets, ``dealcoach.review_page``)
 to ``docs/advice_review.md``; with ``--check``, only says whether it is up to date
@@ -39,7 +45,14 @@ from typing import Any, Dict, List, Sequence, TextIO
 from dealcoach.deal import Deal, name_key
 from dealcoach.review_page import PAGE
 from dealcoach.sessions import RETENTION_DAYS, prune_conversations
-from dealcoach.storage import SchemaTooNew, Store, database_path, open_store
+from dealcoach.storage import (
+    SchemaTooNew,
+    Store,
+    database_path,
+    database_url,
+    is_database_url,
+    open_store,
+)
 
 #: The project root (the review page's path is relative to it).
 PROJECT = Path(__file__).resolve().parent.parent
@@ -174,6 +187,37 @@ def train_command(out: str) -> int:
         return 130
 
 
+def migrate_command(source: Path, url: str | None, replace: bool) -> int:
+    """``migrate``: copy the SQLite store into PostgreSQL, table counts side by side."""
+    import psycopg2
+
+    from dealcoach.storage.postgres import safe_location
+    from dealcoach.storage.transfer import TransferError, copy_sqlite_to_postgres
+
+    if not url or not is_database_url(url):
+        print(
+            "dealcoach: say where to copy to: --to postgresql://user:password@host:port/"
+            "database, or set DEALCOACH_DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        counts = copy_sqlite_to_postgres(source, url, replace=replace)
+    except (TransferError, SchemaTooNew) as error:
+        print(f"dealcoach: {error}", file=sys.stderr)
+        return 1
+    except psycopg2.Error as error:
+        print(f"dealcoach: cannot use {safe_location(url)}: {error}".strip(), file=sys.stderr)
+        return 1
+    print(f"copied {source} -> {safe_location(url)}")
+    print(f"{'table':<14}{'sqlite':>8}{'postgresql':>12}")
+    for count in counts:
+        print(f"{count.table:<14}{count.source:>8}{count.target:>12}")
+    total = sum(count.source for count in counts)
+    print(f"every row accounted for: {total} rows in {len(counts)} tables")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dealcoach", description="dealcoach deal data")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -204,6 +248,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train", help="train the Rasa model, its output in var/train.log (make train)"
     )
     trainer.add_argument("--out", default="models", help="model folder (default: models)")
+    migrate = commands.add_parser(
+        "migrate", help="copy the SQLite deal store into PostgreSQL, every row counted"
+    )
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help=f"SQLite deal database (default: $DEALCOACH_DB or {database_path()})",
+    )
+    migrate.add_argument(
+        "--to", dest="url", help="postgresql:// URL (default: $DEALCOACH_DATABASE_URL)"
+    )
+    migrate.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty a target that already holds deal data (refused without it)",
+    )
     docs = commands.add_parser("docs", help="write the trainer's review page (make docs)")
     docs.add_argument("--out", type=Path, default=PROJECT / PAGE, help=f"default: {PAGE}")
     docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
@@ -218,12 +279,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return write_docs(args.out, check=args.check)
     if args.command == "prune-conversations":
         return prune_command(args.tracker_db or tracker_db_path(), args.older_than)
-    path = args.db or database_path()
-    if not Path(path).is_file():
-        print(f"dealcoach: no deal database at {path}", file=sys.stderr)
+    if args.command == "migrate":
+        url = args.url or os.environ.get("DEALCOACH_DATABASE_URL", "").strip()
+        return migrate_command(args.source or database_path(), url, args.replace)
+    # --db names a SQLite file; without it, the deal store the coach itself uses.
+    location = args.db or database_url() or database_path()
+    if not is_database_url(str(location)) and not Path(location).is_file():
+        print(f"dealcoach: no deal database at {location}", file=sys.stderr)
         return 1
     try:
-        store = open_store(path)
+        store = open_store(location)
     except SchemaTooNew as error:
         print(f"dealcoach: {error}", file=sys.stderr)
         return 1
