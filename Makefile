@@ -31,7 +31,7 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench docs prune
+.PHONY: help install train chat serve web browser redis test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
@@ -98,6 +98,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: no chromium; run 'sudo apt-get install chromium' or the browser test skips" >&2; fi; }
 
+# Debian's redis-server for the lock store tests (tests/rasa_stores/: each test session
+# starts its own on a free loopback port). Unlike Chromium it is not optional: without
+# it make test stops here with one sentence instead of skipping the tests.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's redis-server for the lock store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "error: the lock store tests need Debian's redis-server and it could not be installed; run 'sudo apt-get install redis-server' (make test installs it itself when run as root)." >&2; \
+	  exit 1; }
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -106,7 +117,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) $(WEB_DEPS) browser
+test: lint $(MODEL) $(WEB_DEPS) browser redis
 	$(BIN)/pytest
 
 # Quality: our model against a baseline trained on the same data (results/eval.*).
