@@ -18,7 +18,7 @@ PostgreSQL:
   replica's memory only, with one error line in the log. Replicas then drift apart
   and the conversation's turns are lost on a restart. This store is not wrapped (see
   ``install``): a failure reaches the caller as the database's own exception, the
-  message fails with an error in the log (the REST channel answers 500), and nothing
+  message fails with the error in the log (the REST channel answers with no reply), and nothing
   is kept anywhere else. The next message, once the database is back, continues the
   stored conversation.
 * **Endless wait at start.** Rasa retries every 5 s, for ever, while the database
