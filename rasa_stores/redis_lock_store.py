@@ -24,7 +24,8 @@ client's command can interleave with:
   drop). Every script first drops the expired tickets, then does its job;
 * expiry is measured on Redis's clock (``TIME``), not on each replica's, so replicas
   whose clocks differ agree on which tickets are alive. Replicas see a ticket's
-  remaining lifetime and turn it into a time on their own clock.
+  remaining lifetime and turn it into a time on their own clock. (A script that
+  reads the clock and then writes needs Redis 5 or later; Debian 12 has 7.0.)
 
 Ticket lifetime works as in Rasa (``TICKET_LOCK_LIFETIME``, 60 s by default): a
 ticket lives that long after it was drawn, whether or not its holder still runs,

@@ -105,9 +105,13 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         """Connect (waiting at most ``startup_wait`` s) and create Rasa's tables.
 
         Settings come from the endpoints file, where ``${VARS}`` arrive as strings;
-        empty strings count as not given. ``connect_timeout`` (PostgreSQL) bounds one
-        connection attempt to a host that does not answer at all.
+        empty strings count as not given; a setting it does not know is an error.
+        ``connect_timeout`` (PostgreSQL) bounds one connection attempt to a host that
+        does not answer at all.
         """
+        if kwargs:
+            # Rasa's base class would swallow them: a misspelt pool_size must not pass.
+            raise ValueError(f"unknown tracker store settings: {', '.join(sorted(kwargs))}")
         install()
         try:
             url = self.get_db_url(
@@ -132,7 +136,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         except (ImportError, AttributeError) as error:
             raise RuntimeError(f"cannot build the SQL tracker store: {error}") from error
         self.sessionmaker = sessionmaker(bind=self.engine)
-        TrackerStore.__init__(self, domain, event_broker, **kwargs)
+        TrackerStore.__init__(self, domain, event_broker)
 
     @staticmethod
     def _bounded_engine(url: Any, connect_timeout: int, **pool: Any) -> sa.engine.Engine:

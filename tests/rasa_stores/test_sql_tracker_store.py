@@ -83,6 +83,12 @@ def test_settings_from_an_endpoints_file_arrive_as_strings(tmp_path):
     assert (pool.size(), pool._max_overflow, pool.timeout(), pool._pre_ping) == (3, 4, 5.0, False)
 
 
+def test_a_misspelt_setting_is_an_error(tmp_path):
+    config = EndpointConfig(type=OURS, dialect="sqlite", db=str(tmp_path / "t.db"), pool_sise=2)
+    with pytest.raises(ValueError, match="unknown tracker store settings: pool_sise"):
+        TrackerStore.create(config, domain=DOMAIN)
+
+
 def test_rasas_agent_uses_it_unwrapped_and_keeps_failsafe_for_others(tmp_path):
     ours = StrictSQLTrackerStore(DOMAIN, db=str(tmp_path / "ours.db"))
     stock = SQLTrackerStore(DOMAIN, db=str(tmp_path / "stock.db"))
