@@ -149,7 +149,7 @@ def test_a_killed_holder_holds_the_conversation_until_its_ticket_expires(
 ):
     holding = SPAWN.Event()
     holder = SPAWN.Process(
-        target=workers.hold_and_hang, args=(OURS, redis_settings, "anna", 5, holding)
+        target=workers.hold_and_hang, args=(OURS, redis_settings, "anna", 8, holding)
     )
     holder.start()
     assert holding.wait(timeout=120)
@@ -207,10 +207,10 @@ def test_lock_store_contract_tickets_and_serving(lock_store):
 
 
 def test_lock_store_contract_expiry(lock_store):
-    short = lock_store.issue_ticket("anna", 0.05)
+    short = lock_store.issue_ticket("anna", 2)
     waiting = lock_store.issue_ticket("anna", 60)
     assert lock_store.get_lock("anna").is_locked(waiting)
-    time.sleep(0.2)  # the short ticket's lifetime passes; nothing else is timed
+    time.sleep(2.5)  # the short ticket's lifetime passes; nothing else is timed
     lock_store.update_lock("anna")
     lock = lock_store.get_lock("anna")
     assert [t.number for t in lock.tickets] == [waiting]
