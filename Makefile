@@ -31,7 +31,7 @@ TRAIN_INPUTS := config.yml domain.yml \
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser postgres test lint format clean eval bench docs prune
+.PHONY: help install train chat serve web browser postgres redis test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
@@ -111,6 +111,17 @@ postgres:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "error: the deal store's tests need PostgreSQL's server: run 'sudo apt-get install postgresql', then make test again" >&2; exit 1; fi; }
 
+# Debian's redis-server for the lock store tests (tests/rasa_stores/: each test session
+# starts its own on a free loopback port). Unlike Chromium it is not optional: without
+# it make test stops here with one sentence instead of skipping the tests.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's redis-server for the lock store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "error: the lock store tests need Debian's redis-server and it could not be installed; run 'sudo apt-get install redis-server' (make test installs it itself when run as root)." >&2; \
+	  exit 1; }
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -119,7 +130,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) $(WEB_DEPS) browser postgres
+test: lint $(MODEL) $(WEB_DEPS) browser postgres redis
 	$(BIN)/pytest
 
 # Quality: our model against a baseline trained on the same data (results/eval.*).
