@@ -26,8 +26,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*') \
 	$(wildcard nlu_components/*.py) \
-	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py \
-	dealcoach/learned.py
+	dealcoach/knowledge_base/loader.py dealcoach/knowledge_base/schemas.py \
+	dealcoach/understanding/extraction.py dealcoach/understanding/numbers.py \
+	dealcoach/understanding/learned.py
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dealcoach.extraction import EntityExtractor
-from dealcoach.knowledge import KnowledgeBase, load_knowledge
+from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
+from dealcoach.understanding.extraction import EntityExtractor
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = Path(os.environ.get("DEALCOACH_MODEL", ROOT / "models" / "dealcoach.tar.gz"))

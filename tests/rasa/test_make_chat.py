@@ -26,11 +26,11 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
-from dealcoach.chat_processes import port_taken
-from dealcoach.cli import export
-from dealcoach.loopback import free_port
+from dealcoach.serving.chat_processes import port_taken
+from dealcoach.serving.cli import export
+from dealcoach.serving.terminal import PROMPT, WELCOME
 from dealcoach.storage import open_store
-from dealcoach.terminal import PROMPT, WELCOME
+from testkit.loopback import free_port
 from tests.conftest import MODEL, ROOT
 
 pexpect = pytest.importorskip("pexpect")

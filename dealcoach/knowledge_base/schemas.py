@@ -1,6 +1,6 @@
 """JSON schemas for the YAML files in ``knowledge/``.
 
-One schema per kind of file. ``dealcoach.knowledge`` validates every file against
+One schema per kind of file. ``dealcoach.knowledge_base.loader`` validates every file against
 its schema before it checks the cross-references between files.
 """
 
@@ -167,7 +167,7 @@ INTERVIEW: Dict[str, Any] = {
 _VALUES = {"type": "array", "minItems": 1, "items": _ID, "uniqueItems": True}
 _COUNT = {"type": "integer", "minimum": 0}
 
-#: Conditions on a deal (see ``dealcoach.conditions``), shared by advice and risk flags.
+#: Conditions on a deal (see ``dealcoach.coaching.conditions``), shared by advice and risk flags.
 WHEN: Dict[str, Any] = {
     "type": "object",
     "minProperties": 1,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
-from dealcoach.advice import matches, render
-from dealcoach.deal import Deal
-from dealcoach.knowledge import KnowledgeBase
+from dealcoach.coaching.advice import matches, render
+from dealcoach.deals.deal import Deal
+from dealcoach.knowledge_base.loader import KnowledgeBase
 
 #: Entity types whose values point at a concept ("explain a modified rebuy").
 _CONCEPT_CARRIERS = (

@@ -7,7 +7,7 @@ fills in, and the code fills templates only through ``fill_all``, which refuses 
 leave one unfilled:
 
 * advice texts (``knowledge/advice/``): ``PLACEHOLDERS``, filled from the deal by
-  ``dealcoach.advice``; the trainer's page shows them in words;
+  ``dealcoach.coaching.advice``; the trainer's page shows them in words;
 * interview questions (``knowledge/interview.yml``): ``INTERVIEW_PLACEHOLDERS``, and
   ``{name}`` in a question about one person (``PERSON_PLACEHOLDERS``);
 * domain.yml responses: ``RESPONSE_VALUES``, the values the actions give each one
@@ -23,7 +23,7 @@ from typing import Any, Collection, Dict, Iterator, List, Tuple
 
 import yaml
 
-from dealcoach.deal import DEAL_FACTS
+from dealcoach.deals.deal import DEAL_FACTS
 
 #: Placeholders naming people of the buying centre: the holders of the role, by name
 #: (or "the CFO" when only the title is known), else "the <role>".

@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
-from dealcoach.deal import (
+from dealcoach.deals.deal import (
     ASSUMED,
     DEAL_FACTS,
     Change,
@@ -37,10 +37,10 @@ from dealcoach.deal import (
     apply_change,
     name_key,
 )
-from dealcoach.knowledge import KnowledgeBase, Question
-from dealcoach.matching import find_deal
-from dealcoach.numbers import parse_count
-from dealcoach.placeholders import fill_all
+from dealcoach.deals.matching import find_deal
+from dealcoach.knowledge_base.loader import KnowledgeBase, Question
+from dealcoach.knowledge_base.placeholders import fill_all
+from dealcoach.understanding.numbers import parse_count
 
 PERSON_FACTS = ("role", "stance", "met", "job_title")
 #: The NLU reads this many characters of a message (rasa_extensions/long_messages.py).

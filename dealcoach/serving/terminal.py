@@ -8,7 +8,7 @@ numbered lines under the question, and what the salesperson types is read in one
 option's payload; anything else is sent as typed.
 
 The chat itself (the model, the conversation loop) is ``channels/terminal.py``; the
-processes it starts and stops are ``dealcoach.chat_processes``.
+processes it starts and stops are ``dealcoach.serving.chat_processes``.
 """
 
 from __future__ import annotations

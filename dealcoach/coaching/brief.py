@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Tuple
 
-from dealcoach.advice import AdviceReport, advise, sharpen_text
-from dealcoach.conditions import all_hold
-from dealcoach.deal import ASSUMED, ROLES, Deal, Stakeholder
-from dealcoach.knowledge import KnowledgeBase, RiskFlag
+from dealcoach.coaching.advice import AdviceReport, advise, sharpen_text
+from dealcoach.coaching.conditions import all_hold
+from dealcoach.deals.deal import ASSUMED, ROLES, Deal, Stakeholder
+from dealcoach.knowledge_base.loader import KnowledgeBase, RiskFlag
 
 #: Roles every deal should put a name against; the others are shown when held.
 KEY_ROLES = ("decider", "prescriber", "buyer", "user")

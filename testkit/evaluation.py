@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Set, Tuple
 
 import yaml
 
-from dealcoach.extraction import KNOWLEDGE_ENTITIES
+from dealcoach.understanding.extraction import KNOWLEDGE_ENTITIES
 
 NAME_ENTITIES = ("company", "person")
 #: What the held-out set labels: the contract's types, the other extracted facts, names.

@@ -22,8 +22,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import yaml
 
-from dealcoach.deal import DEAL_FACTS, name_key
-from dealcoach.knowledge import KnowledgeBase
+from dealcoach.deals.deal import DEAL_FACTS, name_key
+from dealcoach.knowledge_base.loader import KnowledgeBase
 
 #: Deal-level facts a scripted review can expect: the deal's own.
 DEAL_FACT_KEYS = DEAL_FACTS

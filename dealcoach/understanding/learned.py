@@ -1,6 +1,6 @@
 """Learned reading of sales talk: spaCy models trained on annotated salesperson messages.
 
-The rules (``dealcoach.extraction``) know the precise phrases; these models bring
+The rules (``dealcoach.understanding.extraction``) know the precise phrases; these models bring
 recall on phrasings nobody wrote a pattern for. Two small spaCy pipelines, trained
 from scratch when the Rasa model is trained (no pretrained vectors, nothing
 downloaded) and saved inside the model archive:
@@ -38,12 +38,12 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
-from dealcoach.knowledge import KnowledgeBase
+from dealcoach.knowledge_base.loader import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
 #: The annotated messages of this checkout (``annotated/*.yml``).
-DEFAULT_FACTS_DIR = Path(__file__).resolve().parent.parent / "annotated"
+DEFAULT_FACTS_DIR = Path(__file__).resolve().parents[2] / "annotated"
 
 #: Message-level fact types the message model classifies.
 MESSAGE_FACT_TYPES = (

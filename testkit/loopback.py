@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
-from dealcoach.serve import ROOT, credentials_text
+from dealcoach.serving.serve import ROOT, credentials_text
 
 RASA = str(Path(sys.executable).parent / "rasa")
 DEFAULT_MODEL = ROOT / "models" / "dealcoach.tar.gz"

@@ -19,7 +19,7 @@ Rules of interpretation, beyond the patterns themselves:
   (likely a name).
 * A job title is not a role: "Petra is the CFO" gives the title only. (The
   interview may still assume a title's typical role, ``implies_role``, when it
-  stores the person: ``dealcoach.interview``.)
+  stores the person: ``dealcoach.coaching.interview``.)
 * An employee count ("2k staff") gives both ``employees`` and ``company_size``.
 * ``concept`` names a concept of the knowledge base ("what is a buying centre?")
   where no other entity already stands for it ("a modified rebuy" is a
@@ -40,8 +40,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from dealcoach.knowledge import KnowledgeBase
-from dealcoach.numbers import find_employee_counts, size_band
+from dealcoach.knowledge_base.loader import KnowledgeBase
+from dealcoach.understanding.numbers import find_employee_counts, size_band
 
 #: Entity types whose values are canonical ids from the knowledge base.
 KNOWLEDGE_ENTITIES = (
@@ -105,7 +105,7 @@ class Entity:
     start: int
     end: int
     text: str
-    source: str  # pattern | count | concept (| learned, in dealcoach.understanding)
+    source: str  # pattern | count | concept (| learned, in dealcoach.understanding.reading)
     negated: bool = False  # "not the decider", "isn't a new purchase"
 
     def as_dict(self) -> Dict[str, Any]:

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from typing import Any, Dict, Iterable, List
 
-from dealcoach.knowledge import KnowledgeBase
+from dealcoach.knowledge_base.loader import KnowledgeBase
 
 #: Longer names are cut here (a Slack header holds 150 characters, "Brief: " included).
 MAX_NAME_LENGTH = 100

@@ -1,8 +1,8 @@
 """One message in, the entities of the contract out: rules and learned models combined.
 
-``MessageReader.read(text)`` runs the knowledge base's rules
-(``dealcoach.extraction``), the learned models (``dealcoach.learned``) and the name
-cues (``dealcoach.names``), and combines them by this policy (thresholds in
+``MessageReader.read(text)`` runs the knowledge base's rules (``extraction``), the
+learned models (``learned``) and the name cues (``names``), all of
+``dealcoach.understanding``, and combines them by this policy (thresholds in
 ``ReadingPolicy``, set in ``config.yml``):
 
 1. **Rules first.** A fact a pattern found stands, with its span and negation: the
@@ -38,9 +38,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Tuple
 
-from dealcoach.extraction import Entity, EntityExtractor
-from dealcoach.learned import LearnedReader, Mention
-from dealcoach.names import NameResolver
+from dealcoach.understanding.extraction import Entity, EntityExtractor
+from dealcoach.understanding.learned import LearnedReader, Mention
+from dealcoach.understanding.names import NameResolver
 
 #: Fact types that hold one value per deal (the best learned value is the one).
 SINGLE_VALUED = (

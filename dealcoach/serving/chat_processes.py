@@ -13,7 +13,7 @@ finds its port taken. So:
 * a port already taken gets one sentence saying which and what to do, before anything
   is started.
 
-No Rasa import here: this only launches processes (like ``dealcoach.serve``).
+No Rasa import here: this only launches processes (like ``dealcoach.serving.serve``).
 """
 
 from __future__ import annotations

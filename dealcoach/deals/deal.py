@@ -1,7 +1,7 @@
 """A deal as dealcoach knows it: facts about the client, the buying centre, the review state.
 
 These are plain data classes; ``dealcoach.storage`` persists them and
-``dealcoach.interview`` decides how a message changes them. Changes are values
+``dealcoach.coaching.interview`` decides how a message changes them. Changes are values
 (``Change``) so that the store can apply them atomically to the current state,
 whatever another process wrote in between.
 """

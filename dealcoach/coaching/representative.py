@@ -6,14 +6,14 @@ unknown, met or only assumed from a title). Each deal lists:
 
 - ``gives``: rules that must be among the advice the coach gives (its top three);
 - ``fires`` (optional): rules that must fire, given or not (lesser advice that
-  ``dealcoach.learn`` shows when a concept is applied to the deal);
+  ``dealcoach.learning.learn`` shows when a concept is applied to the deal);
 - ``never``: rules that must not fire on it at all, not even below the top three
-  (``dealcoach.learn`` shows any rule that fires when a concept is applied to a deal).
+  (``dealcoach.learning.learn`` shows any rule that fires when a concept is applied to a deal).
 
 ``check`` also fails a deal when any rule that fires on it makes a claim its facts
 contradict (``advice.contradictions``). The table is validated when it is loaded,
 like the rest of the knowledge base, and checked by ``tests/core``; the trainer's
-page (``dealcoach.review_page``) shows the advice each deal gets.
+page (``dealcoach.serving.review_page``) shows the advice each deal gets.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from dealcoach import schemas
-from dealcoach.advice import advise, contradictions, matches
-from dealcoach.conditions import UNKNOWN
-from dealcoach.deal import DEAL_FACTS, Deal, Stakeholder
-from dealcoach.knowledge import KnowledgeBase, KnowledgeError, read_yaml
+from dealcoach.coaching.advice import advise, contradictions, matches
+from dealcoach.coaching.conditions import UNKNOWN
+from dealcoach.deals.deal import DEAL_FACTS, Deal, Stakeholder
+from dealcoach.knowledge_base import schemas
+from dealcoach.knowledge_base.loader import KnowledgeBase, KnowledgeError, read_yaml
 
 DEALS_FOLDER = Path("advice") / "deals"
 #: Fact -> entity whose values it takes (all but employees are entities of their own).

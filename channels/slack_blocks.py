@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
-from dealcoach.advice import AdviceReport, format_advice, sharpen_text
-from dealcoach.brief import Brief, format_brief
+from dealcoach.coaching.advice import AdviceReport, format_advice, sharpen_text
+from dealcoach.coaching.brief import Brief, format_brief
 
 Block = Dict[str, Any]
 _SECTION_LIMIT = 2900

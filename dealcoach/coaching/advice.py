@@ -1,6 +1,6 @@
 """The advice engine: which rules of ``knowledge/advice/`` fit a deal, best first.
 
-A rule's ``when`` lists conditions on the deal (``dealcoach.conditions``); all
+A rule's ``when`` lists conditions on the deal (``dealcoach.coaching.conditions``); all
 must hold, and none of the claims listed in ``unless`` may be true (a claim of
 ``knowledge/claims.yml`` names a set of conditions). Matching rules are ranked by
 priority (ties by id, so the same facts always give the same advice), and the top
@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-from dealcoach.conditions import DERIVED_FROM, all_hold, holds
-from dealcoach.deal import DEAL_FACTS, Deal
-from dealcoach.knowledge import AdviceRule, Claim, KnowledgeBase
-from dealcoach.placeholders import ROLE_PLACEHOLDERS, fill_all
+from dealcoach.coaching.conditions import DERIVED_FROM, all_hold, holds
+from dealcoach.deals.deal import DEAL_FACTS, Deal
+from dealcoach.knowledge_base.loader import AdviceRule, Claim, KnowledgeBase
+from dealcoach.knowledge_base.placeholders import ROLE_PLACEHOLDERS, fill_all
 
 TOP = 3
 
@@ -114,7 +114,7 @@ _ROLE_HELD = ("unmet_role", "has_role", "confirmed_role", "met_role")
 
 
 def _placeholders(kb: KnowledgeBase, deal: Deal) -> Dict[str, str]:
-    """The value of every placeholder of ``dealcoach.placeholders`` for this deal."""
+    """The value of every placeholder of ``dealcoach.knowledge_base.placeholders`` for this deal."""
     values = {"company": deal.company}
     for name in DEAL_FACTS:
         value = getattr(deal, name)

@@ -14,7 +14,7 @@ Layout::
     knowledge/interview.yml      the deal review's questions, in the order they are asked
     knowledge/advice/*.yml       advice rules: conditions on a deal's facts, advice, reason
     knowledge/advice/deals/*.yml representative deals the rules are checked on (loaded by
-                                 ``dealcoach.representative``, not at run time)
+                                 ``dealcoach.coaching.representative``, not at run time)
     knowledge/claims.yml         what an advice's reason may state about a deal, and when
                                  that is true (each rule lists the claims its reason makes)
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
@@ -34,11 +34,9 @@ from typing import Any, Dict, List, Tuple
 import jsonschema
 import yaml
 
-from dealcoach import schemas
-from dealcoach.conditions import CONDITION_VALUES, COUNT_CONDITIONS, UNKNOWN
-from dealcoach.names import NameCues
-from dealcoach.numbers import size_band
-from dealcoach.placeholders import (
+from dealcoach.coaching.conditions import CONDITION_VALUES, COUNT_CONDITIONS, UNKNOWN
+from dealcoach.knowledge_base import schemas
+from dealcoach.knowledge_base.placeholders import (
     INTERVIEW_PLACEHOLDERS,
     PERSON_PLACEHOLDERS,
     PLACEHOLDERS,
@@ -46,9 +44,11 @@ from dealcoach.placeholders import (
     strings_of,
     unfilled,
 )
+from dealcoach.understanding.names import NameCues
+from dealcoach.understanding.numbers import size_band
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 class KnowledgeError(ValueError):

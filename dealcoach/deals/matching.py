@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import List, Sequence
 
-from dealcoach.deal import Deal, name_key
+from dealcoach.deals.deal import Deal, name_key
 
 #: How alike two names must be (difflib ratio) to count as a typo of each other.
 TYPO_SIMILARITY = 0.8

@@ -8,20 +8,20 @@ where unknown. A stakeholder's ``assumed_roles`` are those of its ``roles`` take
 from the job title alone, not confirmed. CSV has one row per stakeholder (one row
 with empty stakeholder columns for a deal without any), roles joined by ``;``.
 
-``dealcoach serve``: the servers and the chat page (see ``dealcoach.serve``).
+``dealcoach serve``: the servers and the chat page (see ``dealcoach.serving.serve``).
 
 ``dealcoach train [--out DIR]``: ``rasa train`` with its output in ``var/train.log``
-and one progress line on the terminal (see ``dealcoach.training``); ``make train``,
+and one progress line on the terminal (see ``dealcoach.serving.training``); ``make train``,
 ``make chat`` and ``make test`` train through it.
 
 ``dealcoach prune-conversations [--older-than DAYS] [--tracker-db PATH]``: removes
 conversation events older than DAYS (default 90) from Rasa's tracker store
 (``$DEALCOACH_TRACKER_DB`` or ``var/tracker.db``), except each salesperson's current
 session; deals, reviews, advice and quiz scores (the deal store) are never touched
-(see ``dealcoach.sessions``). ``make prune`` runs it.
+(see ``dealcoach.serving.sessions``). ``make prune`` runs it.
 
 ``dealcoach docs [--out PATH] [--check]``: writes the trainer's review page (every
-advice rule and the advice each representative deal gets, ``dealcoach.review_page``)
+advice rule and the advice each representative deal gets, ``dealcoach.serving.review_page``)
 to ``docs/advice_review.md``; with ``--check``, only says whether it is up to date
 (exit 1 when not).
 """
@@ -36,13 +36,13 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, TextIO
 
-from dealcoach.deal import Deal, name_key
-from dealcoach.review_page import PAGE
-from dealcoach.sessions import RETENTION_DAYS, prune_conversations
+from dealcoach.deals.deal import Deal, name_key
+from dealcoach.serving.review_page import PAGE
+from dealcoach.serving.sessions import RETENTION_DAYS, prune_conversations
 from dealcoach.storage import SchemaTooNew, Store, database_path, open_store
 
 #: The project root (the review page's path is relative to it).
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 DEAL_COLUMNS = (
     "owner",
@@ -114,9 +114,9 @@ def _csv_value(value: Any) -> str:
 
 def write_docs(path: Path, check: bool = False) -> int:
     """Write (or with ``check``, compare) the trainer's review page; the exit status."""
-    from dealcoach.knowledge import load_knowledge
-    from dealcoach.representative import load_representative_deals
-    from dealcoach.review_page import review_page, write_page
+    from dealcoach.coaching.representative import load_representative_deals
+    from dealcoach.knowledge_base.loader import load_knowledge
+    from dealcoach.serving.review_page import review_page, write_page
 
     kb = load_knowledge()
     deals = load_representative_deals(kb)
@@ -164,7 +164,7 @@ def prune_command(tracker_db: Path, older_than_days: float) -> int:
 
 def train_command(out: str) -> int:
     """``train``: Rasa's training with a progress line; the exit status."""
-    from dealcoach.training import ANNOUNCE, rasa_train_command, run_with_progress
+    from dealcoach.serving.training import ANNOUNCE, rasa_train_command, run_with_progress
 
     log = Path("var") / "train.log"
     try:
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        from dealcoach.serve import serve
+        from dealcoach.serving.serve import serve
 
         return serve()
     if args.command == "train":

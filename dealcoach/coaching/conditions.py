@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Mapping, Tuple
 
-from dealcoach.deal import DEAL_FACTS, Deal, Stakeholder
+from dealcoach.deals.deal import DEAL_FACTS, Deal, Stakeholder
 
 #: Which entity's values each non-fact condition takes (for validating knowledge files).
 CONDITION_VALUES = {

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from dealcoach.knowledge import KnowledgeBase
-from dealcoach.learn import concept_of
+from dealcoach.knowledge_base.loader import KnowledgeBase
+from dealcoach.learning.learn import concept_of
 
 QUIZ_LENGTH = 5
 LETTERS = "abcd"
