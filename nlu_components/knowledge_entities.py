@@ -38,11 +38,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from dealcoach.knowledge_base.loader import load_knowledge
+from dealcoach.knowledge_base.loader import NameCues, load_knowledge
 from dealcoach.understanding import learned
 from dealcoach.understanding.extraction import EntityExtractor, RuleTable
 from dealcoach.understanding.learned import Annotated, LearnedReader, Settings, facts_data_files
-from dealcoach.understanding.names import NAME_TYPES, NameCues, NameResolver
+from dealcoach.understanding.names import NAME_TYPES, NameResolver
 from dealcoach.understanding.reading import MessageReader, ReadingPolicy
 
 TABLE_FILE = "rule_table.json"

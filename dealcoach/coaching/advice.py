@@ -21,10 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-from dealcoach.coaching.conditions import DERIVED_FROM, all_hold, holds
+from dealcoach.coaching.conditions import all_hold, holds
 from dealcoach.deals.deal import DEAL_FACTS, Deal
 from dealcoach.knowledge_base.loader import AdviceRule, Claim, KnowledgeBase
 from dealcoach.knowledge_base.placeholders import ROLE_PLACEHOLDERS, fill_all
+from dealcoach.knowledge_base.vocabulary import DERIVED_FROM
 
 TOP = 3
 

@@ -15,12 +15,10 @@ from typing import List, Tuple
 
 from dealcoach.coaching.advice import AdviceReport, advise, sharpen_text
 from dealcoach.coaching.conditions import all_hold
-from dealcoach.deals.deal import ASSUMED, ROLES, Deal, Stakeholder
+from dealcoach.deals.deal import ASSUMED, Deal, Stakeholder
 from dealcoach.knowledge_base.loader import KnowledgeBase, RiskFlag
+from dealcoach.knowledge_base.vocabulary import ROLES, UNKNOWN
 
-#: Roles every deal should put a name against; the others are shown when held.
-KEY_ROLES = ("decider", "prescriber", "buyer", "user")
-UNKNOWN = "unknown"
 ASSUMED_NOTE = f"{ASSUMED} only: ask who really does it"
 
 
@@ -55,10 +53,12 @@ def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
         ("Stage", fact("buying_stage")),
         ("Perceived risk", fact("perceived_risk")),
     )
+    # The roles the review asks about are shown always, the others when held.
+    key_roles = kb.asked_roles()
     centre = tuple(
         (role, "; ".join(_person(kb, p, role) for p in deal.holders(role)))
         for role in ROLES
-        if role in KEY_ROLES or deal.holders(role)
+        if role in key_roles or deal.holders(role)
     )
     return Brief(
         company=deal.company,

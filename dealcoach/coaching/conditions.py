@@ -25,33 +25,19 @@ The others look at the buying centre:
     stakeholders_min: 2          at least / at most this many people known
     stakeholders_max: 1
 
-Conditions are evaluated with the sector families of the knowledge base
-(``KnowledgeBase.sector_families``), passed in as a plain mapping so that this
-module needs nothing else from the knowledge base.
+The condition names and the entities whose values they take are part of the
+knowledge base's vocabulary (``dealcoach.knowledge_base.vocabulary``), which the
+loader validates knowledge files against. Conditions are evaluated with the sector
+families of the knowledge base (``KnowledgeBase.sector_families``), passed in as a
+plain mapping so that this module needs nothing else from the knowledge base.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, List, Mapping, Tuple
 
-from dealcoach.deals.deal import DEAL_FACTS, Deal, Stakeholder
-
-#: Which entity's values each non-fact condition takes (for validating knowledge files).
-CONDITION_VALUES = {
-    "missing_role": "role",
-    "has_role": "role",
-    "confirmed_role": "role",
-    "assumed_role": "role",
-    "unmet_role": "role",
-    "met_role": "role",
-    "nobody_met": "role",
-    "stance_present": "stance",
-    "stance_absent": "stance",
-}
-COUNT_CONDITIONS = ("stakeholders_min", "stakeholders_max")
-#: Conditions derived from a deal fact: the fact that must be known for them to tell.
-DERIVED_FROM = {"sector_family": "sector"}
-UNKNOWN = "unknown"
+from dealcoach.deals.deal import Deal, Stakeholder
+from dealcoach.knowledge_base.vocabulary import DEAL_FACTS, UNKNOWN
 
 SectorFamilies = Mapping[str, str]
 

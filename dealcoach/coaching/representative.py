@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from dealcoach.coaching.advice import advise, contradictions, matches
-from dealcoach.coaching.conditions import UNKNOWN
 from dealcoach.deals.deal import DEAL_FACTS, Deal, Stakeholder
 from dealcoach.knowledge_base import schemas
 from dealcoach.knowledge_base.loader import KnowledgeBase, KnowledgeError, read_yaml
+from dealcoach.knowledge_base.vocabulary import UNKNOWN
 
 DEALS_FOLDER = Path("advice") / "deals"
 #: Fact -> entity whose values it takes (all but employees are entities of their own).

@@ -12,18 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List
 
-#: Facts about the deal that hold one value each, in the order the interview asks them.
-DEAL_FACTS = (
-    "sector",
-    "employees",
-    "company_size",
-    "purchase_situation",
-    "supplier_position",
-    "buying_stage",
-    "perceived_risk",
-)
-STANCES = ("champion", "supporter", "neutral", "opponent", "unknown")
-ROLES = ("initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper")
+from dealcoach.knowledge_base.vocabulary import DEAL_FACTS, ROLES
+
 STATUSES = ("open", "paused", "complete")
 #: How a role held only because of a job title is marked wherever it is shown.
 ASSUMED = "assumed from the title"

@@ -29,12 +29,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 import jsonschema
 import yaml
 
-from dealcoach.coaching.conditions import CONDITION_VALUES, COUNT_CONDITIONS, UNKNOWN
 from dealcoach.knowledge_base import schemas
 from dealcoach.knowledge_base.placeholders import (
     INTERVIEW_PLACEHOLDERS,
@@ -44,8 +43,12 @@ from dealcoach.knowledge_base.placeholders import (
     strings_of,
     unfilled,
 )
-from dealcoach.understanding.names import NameCues
-from dealcoach.understanding.numbers import size_band
+from dealcoach.knowledge_base.vocabulary import (
+    CONDITION_VALUES,
+    COUNT_CONDITIONS,
+    UNKNOWN,
+    vocabulary_problems,
+)
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
@@ -100,6 +103,24 @@ class Concept:
     related: Tuple[str, ...] = ()
     buyphases: Tuple[int, ...] = ()
     file: str = ""
+
+
+@dataclass(frozen=True)
+class NameCues:
+    """The cue words of ``knowledge/names.yml``."""
+
+    legal_forms: Tuple[str, ...] = ()
+    group_words: Tuple[str, ...] = ()
+    company_before: Tuple[str, ...] = ()
+    company_after: Tuple[str, ...] = ()
+    person_after: Tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, raw: Dict[str, Sequence[str]]) -> NameCues:
+        return cls(**{key: tuple(raw.get(key, ())) for key in cls.__dataclass_fields__})
+
+    def as_dict(self) -> Dict[str, List[str]]:
+        return {key: list(getattr(self, key)) for key in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -240,6 +261,11 @@ class KnowledgeBase:
         values = self.entities["company_size"].values.values()
         return size_band(((v.id, v.min_employees or 0, v.max_employees) for v in values), employees)
 
+    def asked_roles(self) -> Tuple[str, ...]:
+        """The roles the review asks who holds (``role:`` questions of interview.yml):
+        the roles every deal should put a name against."""
+        return tuple(q.role for q in self.questions if q.role)
+
     @property
     def sector_families(self) -> Dict[str, str]:
         """Sector -> its family ("public_sector" -> "public"), for ``sector_family`` conditions."""
@@ -247,6 +273,14 @@ class KnowledgeBase:
         if sectors is None:
             return {}
         return {v.id: v.family for v in sectors.values.values() if v.family}
+
+
+def size_band(bands: Iterable[Tuple[str, int, int | None]], employees: int) -> str | None:
+    """The name of the band ``(name, min, max or None)`` that holds this employee count."""
+    for name, low, high in bands:
+        if employees >= low and (high is None or employees <= high):
+            return name
+    return None
 
 
 def knowledge_dir(path: Path | str | None = None) -> Path:
@@ -321,6 +355,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
     if (base / "names.yml").is_file():
         kb.name_cues = NameCues.from_dict(read_yaml(base / "names.yml", schemas.NAMES))
     _check_references(kb)
+    _check_vocabulary(kb)
     _check_interview(kb, base / "interview.yml")
     _check_advice(kb)
     for flag in kb.flags.values():
@@ -561,6 +596,17 @@ def _load_entities(kb: KnowledgeBase, path: Path) -> None:
                 path, f"values[{i}].family", "every sector needs a family (public, regulated, ...)"
             )
     kb.entities[name] = EntityType(name=name, values=values, file=str(path))
+
+
+def _check_vocabulary(kb: KnowledgeBase) -> None:
+    """The entity values the code acts on by name (``vocabulary``) are those of the files."""
+    entities = {name: list(entity.values) for name, entity in kb.entities.items()}
+    for name, disagreement in vocabulary_problems(entities):
+        known = kb.entities.get(name)
+        path = known.file if known else kb.root / "entities" / f"{name}.yml"
+        raise KnowledgeError(
+            path, "values", f"{disagreement} (dealcoach/knowledge_base/vocabulary.py names them)"
+        )
 
 
 def _check_references(kb: KnowledgeBase) -> None:

@@ -23,11 +23,11 @@ from typing import Any, Collection, Dict, Iterator, List, Tuple
 
 import yaml
 
-from dealcoach.deals.deal import DEAL_FACTS
+from dealcoach.knowledge_base.vocabulary import DEAL_FACTS, ROLES
 
 #: Placeholders naming people of the buying centre: the holders of the role, by name
-#: (or "the CFO" when only the title is known), else "the <role>".
-ROLE_PLACEHOLDERS = ("decider", "gatekeeper", "buyer", "prescriber", "user", "initiator")
+#: (or "the CFO" when only the title is known), else "the <role>". Every role.
+ROLE_PLACEHOLDERS = ROLES
 
 #: Placeholder -> what it stands for, in words (shown in brackets on the trainer's
 #: page, where the name or value would be: "Get a meeting with [decider not met]").

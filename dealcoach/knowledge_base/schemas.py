@@ -6,6 +6,8 @@ its schema before it checks the cross-references between files.
 
 from typing import Any, Dict
 
+from dealcoach.knowledge_base.vocabulary import PER_PERSON_FACTS
+
 #: What kind of source each is, in the order advice cites them (research first), and
 #: how it is marked where it is cited (research and law need no mark).
 SOURCE_KINDS = {
@@ -144,7 +146,7 @@ INTERVIEW: Dict[str, Any] = {
                     "key": {"type": "string", "pattern": "^[a-z_]+(:[a-z_]+)?$"},
                     "entity": _ID,
                     "role": _ID,
-                    "per_person": {"enum": ["stance", "met"]},
+                    "per_person": {"enum": list(PER_PERSON_FACTS)},
                     "ask": _TEXT,
                     "buttons": _ID_LIST,
                     "yes": _ID,

@@ -15,11 +15,11 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from dealcoach.coaching.advice import TOP, advise, matches, sharpen_text
 from dealcoach.coaching.brief import risk_flags
-from dealcoach.coaching.conditions import COUNT_CONDITIONS, UNKNOWN
 from dealcoach.coaching.representative import RepresentativeDeal
 from dealcoach.deals.deal import ASSUMED, DEAL_FACTS, Deal
 from dealcoach.knowledge_base.loader import AdviceRule, KnowledgeBase
 from dealcoach.knowledge_base.placeholders import PLACEHOLDERS, fill
+from dealcoach.knowledge_base.vocabulary import COUNT_CONDITIONS, UNKNOWN
 
 #: Where ``make docs`` writes the page, relative to the project root.
 PAGE = Path("docs") / "advice_review.md"

@@ -40,8 +40,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from dealcoach.knowledge_base.loader import KnowledgeBase
-from dealcoach.understanding.numbers import find_employee_counts, size_band
+from dealcoach.knowledge_base.loader import KnowledgeBase, size_band
+from dealcoach.understanding.numbers import find_employee_counts
 
 #: Entity types whose values are canonical ids from the knowledge base.
 KNOWLEDGE_ENTITIES = (

@@ -39,6 +39,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
 from dealcoach.knowledge_base.loader import KnowledgeBase
+from dealcoach.knowledge_base.vocabulary import ROLES
 
 log = logging.getLogger(__name__)
 
@@ -569,7 +570,7 @@ def annotated_from_dict(raw: Dict[str, Any]) -> Annotated:
         t: [str(v) for v in entities.get(t) or []] for t in MESSAGE_FACT_TYPES if entities.get(t)
     }
     context = raw.get("context")
-    if context in ("decider", "prescriber", "buyer", "user"):
+    if context in ROLES:
         # "that'd be marta" says who, the question said which role: the text alone
         # does not carry the role, so it is not taught as if it did.
         facts.pop("role", None)

@@ -18,8 +18,9 @@ Entities are Rasa-style dicts: ``{"entity", "value", "start", "end", ...}``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence
+
+from dealcoach.knowledge_base.loader import NameCues
 
 Entity = Dict[str, Any]
 NAME_TYPES = ("company", "person")
@@ -43,24 +44,6 @@ _NAME_THEN_FACT = re.compile(
     r"^\s*[,(\-:]?\s*(?:(?:is|are|was|they're|they are|it's)\s+)?"
     r"(?:(?:the|a|an|our)\s+)?(?:(?:big|small|large|huge|little|local|mid-sized)\s+)?$"
 )
-
-
-@dataclass(frozen=True)
-class NameCues:
-    """The cue words of ``knowledge/names.yml``."""
-
-    legal_forms: Tuple[str, ...] = ()
-    group_words: Tuple[str, ...] = ()
-    company_before: Tuple[str, ...] = ()
-    company_after: Tuple[str, ...] = ()
-    person_after: Tuple[str, ...] = ()
-
-    @classmethod
-    def from_dict(cls, raw: Dict[str, Sequence[str]]) -> NameCues:
-        return cls(**{key: tuple(raw.get(key, ())) for key in cls.__dataclass_fields__})
-
-    def as_dict(self) -> Dict[str, List[str]]:
-        return {key: list(getattr(self, key)) for key in self.__dataclass_fields__}
 
 
 class NameResolver:

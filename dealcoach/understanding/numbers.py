@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Tuple
+from typing import List
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -141,11 +141,3 @@ def find_employee_counts(text: str) -> List[Count]:
                 continue
             found.append(Count(value=value, start=start, end=end))
     return sorted(found, key=lambda c: c.start)
-
-
-def size_band(bands: Iterable[Tuple[str, int, int | None]], employees: int) -> str | None:
-    """The name of the band ``(name, min, max or None)`` that holds this employee count."""
-    for name, low, high in bands:
-        if employees >= low and (high is None or employees <= high):
-            return name
-    return None

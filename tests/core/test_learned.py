@@ -123,8 +123,9 @@ def test_unfamiliar_words_lower_the_intent_confidence(reader):
 
 
 def test_long_messages_are_also_read_clause_by_clause(reader, kb):
+    from dealcoach.knowledge_base.loader import NameCues
     from dealcoach.understanding.extraction import EntityExtractor, RuleTable
-    from dealcoach.understanding.names import NameCues, NameResolver
+    from dealcoach.understanding.names import NameResolver
     from dealcoach.understanding.reading import MessageReader, ReadingPolicy
 
     out, _ = reader

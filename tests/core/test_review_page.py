@@ -3,10 +3,10 @@ knowledge base, committed, and always what the generator writes now."""
 
 import pytest
 
-from dealcoach.coaching.conditions import CONDITION_VALUES
 from dealcoach.coaching.representative import load_representative_deals
 from dealcoach.knowledge_base import schemas
 from dealcoach.knowledge_base.loader import load_knowledge
+from dealcoach.knowledge_base.vocabulary import CONDITION_VALUES
 from dealcoach.serving import cli
 from dealcoach.serving.review_page import PAGE, conditions_in_words, describe_condition, review_page
 from tests.conftest import ROOT
