@@ -49,7 +49,7 @@ from benchmarks.measure import (
     peak_rss_bytes,
     rss_bytes,
 )
-from dealcoach.serving.serve import ROOT
+from dealcoach.settings import ROOT
 from testkit.loopback import DEFAULT_MODEL, RASA, LoopbackServers, rasa_env
 
 MB = 1_000_000

@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dealcoach import settings  # noqa: E402
 from dealcoach.knowledge_base.loader import load_knowledge  # noqa: E402
 from dealcoach.understanding.extraction import KNOWLEDGE_ENTITIES, EntityExtractor  # noqa: E402
 from testkit.evaluation import (  # noqa: E402
@@ -50,7 +51,7 @@ from testkit.evaluation import (  # noqa: E402
 
 BLIND = ROOT / "tests" / "nlu" / "blind"
 DEV = ROOT / "tests" / "nlu" / "dev.yml"
-OUR_MODEL = ROOT / "models" / "dealcoach.tar.gz"
+OUR_MODEL = settings.path("model")
 RASA = str(Path(sys.executable).parent / "rasa")
 OTHER_FACTS = tuple(
     e for e in EVALUATED_ENTITIES if e not in KNOWLEDGE_ENTITIES and e not in NAME_ENTITIES

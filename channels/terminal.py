@@ -43,7 +43,7 @@ from dealcoach.serving.chat_processes import (
     port_taken_sentence,
     watch_parent,
 )
-from dealcoach.serving.serve import ROOT, settings
+from dealcoach.serving.serve import settings
 from dealcoach.serving.terminal import (
     GOODBYE,
     LOADING,
@@ -54,6 +54,7 @@ from dealcoach.serving.terminal import (
     message_to_send,
     render_reply,
 )
+from dealcoach.settings import ROOT, VAR
 
 #: The name ``rasa shell`` gave its channel: deal owners are ``cmdline:<login>``.
 CHANNEL = "cmdline"
@@ -229,7 +230,7 @@ def main() -> int:
     die_with_parent(signal.SIGTERM)
     # Conversations (var/tracker.db) and logs: readable by their owner only.
     os.umask(0o077)
-    var = ROOT / "var"
+    var = VAR
     var.mkdir(exist_ok=True)
     for name, value in (
         ("RASA_TELEMETRY_ENABLED", "false"),

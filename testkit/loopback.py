@@ -20,10 +20,11 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
-from dealcoach.serving.serve import ROOT, credentials_text
+from dealcoach.serving.serve import credentials_text
+from dealcoach.settings import ROOT, path
 
 RASA = str(Path(sys.executable).parent / "rasa")
-DEFAULT_MODEL = ROOT / "models" / "dealcoach.tar.gz"
+DEFAULT_MODEL = path("model")
 
 
 def free_port() -> int:

@@ -25,7 +25,6 @@ Layout::
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 import jsonschema
 import yaml
 
+from dealcoach import settings
 from dealcoach.knowledge_base import schemas
 from dealcoach.knowledge_base.placeholders import (
     INTERVIEW_PLACEHOLDERS,
@@ -51,7 +51,7 @@ from dealcoach.knowledge_base.vocabulary import (
 )
 
 #: The knowledge folder of this checkout; ``DEALCOACH_KNOWLEDGE`` overrides it.
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+DEFAULT_KNOWLEDGE_DIR = settings.ROOT / settings.default("knowledge")
 
 
 class KnowledgeError(ValueError):
@@ -287,7 +287,7 @@ def knowledge_dir(path: Path | str | None = None) -> Path:
     """The knowledge folder to use: the argument, ``DEALCOACH_KNOWLEDGE``, or the default."""
     if path is not None:
         return Path(path)
-    return Path(os.environ.get("DEALCOACH_KNOWLEDGE", DEFAULT_KNOWLEDGE_DIR))
+    return settings.path("knowledge")
 
 
 def knowledge_files(root: Path | str | None = None) -> List[Path]:

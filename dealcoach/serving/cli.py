@@ -31,18 +31,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, TextIO
 
+from dealcoach import settings
 from dealcoach.deals.deal import Deal, name_key
 from dealcoach.serving.review_page import PAGE
 from dealcoach.serving.sessions import RETENTION_DAYS, prune_conversations
 from dealcoach.storage import SchemaTooNew, Store, database_path, open_store
-
-#: The project root (the review page's path is relative to it).
-PROJECT = Path(__file__).resolve().parents[2]
 
 DEAL_COLUMNS = (
     "owner",
@@ -133,7 +130,7 @@ def write_docs(path: Path, check: bool = False) -> int:
 
 def tracker_db_path() -> Path:
     """Rasa's conversations: ``DEALCOACH_TRACKER_DB`` if set, else ``var/tracker.db``."""
-    return Path(os.environ.get("DEALCOACH_TRACKER_DB") or PROJECT / "var" / "tracker.db")
+    return settings.path("tracker_db")
 
 
 def _days(text: str) -> float:
@@ -205,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     trainer.add_argument("--out", default="models", help="model folder (default: models)")
     docs = commands.add_parser("docs", help="write the trainer's review page (make docs)")
-    docs.add_argument("--out", type=Path, default=PROJECT / PAGE, help=f"default: {PAGE}")
+    docs.add_argument("--out", type=Path, default=settings.ROOT / PAGE, help=f"default: {PAGE}")
     docs.add_argument("--check", action="store_true", help="exit 1 if the page is out of date")
     args = parser.parse_args(argv)
     if args.command == "serve":

@@ -1,6 +1,7 @@
 """``dealcoach serve`` (``make serve``): the Rasa server, the action server and the chat page.
 
-Settings (environment variables, defaults in brackets):
+Settings (environment variables, defaults in brackets; all but the Slack secrets, CORS,
+the public URL and the token are ``dealcoach.settings``):
 
     DEALCOACH_HOST          address every server listens on [127.0.0.1]
     DEALCOACH_RASA_PORT     Rasa: REST, socket.io and Slack channels [5005]
@@ -32,26 +33,28 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parents[2]
+from dealcoach.settings import ROOT, VAR, setting
+
 WEB = ROOT / "web"
 SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 
 def settings(env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """What ``make serve`` runs with: ``dealcoach.settings`` and the server-only ones."""
     env = dict(os.environ if env is None else env)
-    host = env.get("DEALCOACH_HOST", "127.0.0.1")
-    web_port = env.get("DEALCOACH_WEB_PORT", "8080")
-    rasa_port = env.get("DEALCOACH_RASA_PORT", "5005")
+    host = setting("host", env)
+    web_port = setting("web_port", env)
+    rasa_port = setting("rasa_port", env)
     return {
         "host": host,
         "rasa_port": rasa_port,
-        "action_port": env.get("DEALCOACH_ACTION_PORT", "5055"),
+        "action_port": setting("action_port", env),
         "web_port": web_port,
         "cors": env.get("DEALCOACH_CORS_ORIGINS", f"http://{host}:{web_port}"),
         "public_url": env.get("DEALCOACH_PUBLIC_URL", f"http://{host}:{rasa_port}"),
         "api_token": env.get("DEALCOACH_API_TOKEN", ""),
-        "model": env.get("DEALCOACH_MODEL", str(ROOT / "models" / "dealcoach.tar.gz")),
-        "tracker_db": env.get("DEALCOACH_TRACKER_DB", str(ROOT / "var" / "tracker.db")),
+        "model": setting("model", env),
+        "tracker_db": setting("tracker_db", env),
         "slack": "yes" if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET") else "",
     }
 
@@ -149,7 +152,7 @@ def serve() -> int:
     # Everything the servers create (conversations in the tracker store, logs, the
     # config with its paths) is readable by its owner only, like the deal store.
     os.umask(0o077)
-    files = write_config(conf, ROOT / "var")
+    files = write_config(conf, VAR)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     actions = subprocess.Popen(
         [str(Path(sys.executable).parent / "rasa"), "run", "actions",

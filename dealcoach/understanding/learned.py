@@ -40,11 +40,12 @@ from spacy.util import fix_random_seed, minibatch
 
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.knowledge_base.vocabulary import ROLES
+from dealcoach.settings import ANNOTATED
 
 log = logging.getLogger(__name__)
 
 #: The annotated messages of this checkout (``annotated/*.yml``).
-DEFAULT_FACTS_DIR = Path(__file__).resolve().parents[2] / "annotated"
+DEFAULT_FACTS_DIR = ANNOTATED
 
 #: Message-level fact types the message model classifies.
 MESSAGE_FACT_TYPES = (

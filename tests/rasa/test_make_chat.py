@@ -29,6 +29,7 @@ import pytest
 from dealcoach.serving.chat_processes import port_taken
 from dealcoach.serving.cli import export
 from dealcoach.serving.terminal import PROMPT, WELCOME
+from dealcoach.settings import default
 from dealcoach.storage import open_store
 from testkit.loopback import free_port
 from tests.conftest import MODEL, ROOT
@@ -62,7 +63,7 @@ class Chat:
             "DEALCOACH_ACTION_PORT": str(self.action_port),
         }
         args = [
-            "--no-print-directory", "-o", f"{VENV}/.installed", "-o", "models/dealcoach.tar.gz",
+            "--no-print-directory", "-o", f"{VENV}/.installed", "-o", default("model"),
             "chat", f"VENV={VENV}",
         ]  # fmt: skip
         self.child = pexpect.spawn(
