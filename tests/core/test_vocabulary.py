@@ -83,3 +83,16 @@ def test_a_deal_fact_without_its_entity_file_stops_the_load(broken_kb):
     (root / "entities" / "perceived_risk.yml").unlink()
     with pytest.raises(KnowledgeError, match="perceived_risk.*a deal fact without its file"):
         load_knowledge(root)
+
+
+def test_the_extractor_emits_every_entity_type_of_the_knowledge_base_and_no_other(kb):
+    from dealcoach.understanding.extraction import EXTRACTED_ENTITIES
+
+    counted_or_named = set(vocabulary.COUNTED_FACTS) | {"concept"}
+    assert set(EXTRACTED_ENTITIES) - counted_or_named == set(kb.entities)
+
+
+def test_the_quiz_knows_words_for_every_topic_of_the_concepts(kb):
+    from dealcoach.learning.quiz import _TOPIC_WORDS
+
+    assert set(_TOPIC_WORDS) == {concept.topic for concept in kb.concepts.values()}
