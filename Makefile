@@ -6,8 +6,13 @@ SHELL := /bin/bash
 
 VENV  := .venv
 BIN   := $(VENV)/bin
-MODEL := models/dealcoach.tar.gz
-ACTION_PORT ?= $(or $(DEALCOACH_ACTION_PORT),5055)
+# Ports and paths come from dealcoach/settings.py (any python3 runs it, no venv needed):
+# the model's default path, and the action port ($DEALCOACH_ACTION_PORT or its default).
+SETTING := python3 dealcoach/settings.py
+MODEL := $(shell $(SETTING) --default model)
+ifndef ACTION_PORT
+ACTION_PORT := $(shell $(SETTING) action_port)
+endif
 
 # Rasa 3.6 runs on Python 3.8-3.10 only; the machines' default python3 is 3.11.
 # PYTHON=/path/to/python3.10 overrides the search.
@@ -26,8 +31,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*') \
 	$(wildcard nlu_components/*.py) \
-	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py \
-	dealcoach/learned.py
+	dealcoach/knowledge_base/loader.py dealcoach/knowledge_base/schemas.py \
+	dealcoach/understanding/extraction.py dealcoach/understanding/numbers.py \
+	dealcoach/understanding/learned.py
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 

@@ -14,9 +14,9 @@ from actions.shared import (
     owner_of,
     say,
 )
-from dealcoach.advice import advise, format_advice
-from dealcoach.deal import Deal
-from dealcoach.slack_blocks import advice_message
+from channels.slack_blocks import advice_message
+from dealcoach.coaching.advice import advise, format_advice
+from dealcoach.deals.deal import Deal
 
 
 class ActionAdvise(Action):

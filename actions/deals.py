@@ -18,10 +18,10 @@ from actions.shared import (
     resolve_deal,
     say,
 )
-from dealcoach.brief import format_brief, make_brief, risk_flags
-from dealcoach.entity_check import clean_name
-from dealcoach.interview import interpret
-from dealcoach.slack_blocks import brief_message
+from channels.slack_blocks import brief_message
+from dealcoach.coaching.brief import format_brief, make_brief, risk_flags
+from dealcoach.coaching.interview import interpret
+from dealcoach.understanding.entity_check import clean_name
 
 
 class ActionBrief(Action):

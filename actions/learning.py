@@ -17,8 +17,8 @@ from actions.shared import (
     owner_of,
     say,
 )
-from dealcoach import quiz
-from dealcoach.learn import apply_to_deal, concept_of, example, explain
+from dealcoach.learning import quiz
+from dealcoach.learning.learn import apply_to_deal, concept_of, example, explain
 from dealcoach.storage import QuizRun
 
 

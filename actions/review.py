@@ -24,9 +24,7 @@ from actions.shared import (
     owner_of,
     say,
 )
-from dealcoach import quiz
-from dealcoach.deal import Change, name_key
-from dealcoach.interview import (
+from dealcoach.coaching.interview import (
     Turn,
     client_in_reply,
     long_message_note,
@@ -34,6 +32,8 @@ from dealcoach.interview import (
     reply_yes_no,
     step,
 )
+from dealcoach.deals.deal import Change, name_key
+from dealcoach.learning import quiz
 
 
 class ActionStartReview(Action):

@@ -10,14 +10,14 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from dealcoach import interview
-from dealcoach.deal import Deal
-from dealcoach.entity_check import checked_entities
-from dealcoach.interview import Asked, Turn
-from dealcoach.knowledge import KnowledgeBase, load_knowledge
-from dealcoach.matching import find_deal
-from dealcoach.placeholders import RESPONSE_VALUES, check_responses
+from dealcoach.coaching import interview
+from dealcoach.coaching.interview import Asked, Turn
+from dealcoach.deals.deal import Deal
+from dealcoach.deals.matching import find_deal
+from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
+from dealcoach.knowledge_base.placeholders import RESPONSE_VALUES, check_responses
 from dealcoach.storage import Store, open_store, owner_id
+from dealcoach.understanding.entity_check import checked_entities
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"

@@ -59,7 +59,7 @@ import psycopg2.errors
 import psycopg2.extras
 import psycopg2.pool
 
-from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
+from dealcoach.deals.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
 from dealcoach.storage.postgres_schema import migrate
 from dealcoach.storage.protocols import Store
 from dealcoach.storage.records import (

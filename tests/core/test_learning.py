@@ -2,9 +2,9 @@
 
 import pytest
 
-from dealcoach import quiz
-from dealcoach.deal import Deal, Stakeholder
-from dealcoach.learn import apply_to_deal, concept_of, example, explain
+from dealcoach.deals.deal import Deal, Stakeholder
+from dealcoach.learning import quiz
+from dealcoach.learning.learn import apply_to_deal, concept_of, example, explain
 from dealcoach.storage import open_store
 
 CONCEPT_IDS = [

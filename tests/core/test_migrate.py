@@ -17,7 +17,7 @@ from typing import Dict, List
 import psycopg2
 import pytest
 
-from dealcoach.deal import Change
+from dealcoach.deals.deal import Change
 from dealcoach.storage import SCHEMA_VERSION, Store, open_store
 from tests.services.postgres import postgres_cluster, postgres_url  # noqa: F401
 

@@ -1,8 +1,8 @@
-"""Telling companies from people: dealcoach.names with the cues of knowledge/names.yml."""
+"""Telling companies from people: understanding.names with the cues of knowledge/names.yml."""
 
 import pytest
 
-from dealcoach.names import NameResolver
+from dealcoach.understanding.names import NameResolver
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Dict, List
 import psycopg2
 import pytest
 
-from dealcoach.deal import Change
+from dealcoach.deals.deal import Change
 from dealcoach.storage import NameClash, SchemaTooNew, open_store, postgres, postgres_schema
 from dealcoach.storage.postgres import PostgresStore, safe_location
 

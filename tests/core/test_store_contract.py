@@ -27,7 +27,7 @@ from typing import Callable, Dict, List
 
 import pytest
 
-from dealcoach.deal import Change
+from dealcoach.deals.deal import Change
 from dealcoach.storage import (
     AdviceGiven,
     DealRepository,

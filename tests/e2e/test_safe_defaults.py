@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dealcoach.serve import rasa_command, settings
+from dealcoach.serving.serve import rasa_command, settings
 from tests.conftest import ROOT
 from tests.e2e.servers import API_TOKEN
 

@@ -23,8 +23,8 @@ from rasa.core.utils import number_of_sanic_workers
 from rasa.shared.exceptions import ConnectionException
 from rasa.utils.endpoints import EndpointConfig
 
-from dealcoach.loopback import free_port
 from rasa_stores.redis_lock_store import AtomicRedisLockStore
+from testkit.loopback import free_port
 from tests.rasa_stores import workers
 
 OURS = "rasa_stores.redis_lock_store.AtomicRedisLockStore"

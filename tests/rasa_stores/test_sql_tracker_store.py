@@ -25,8 +25,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import ConnectionException
 from rasa.utils.endpoints import EndpointConfig
 
-from dealcoach.loopback import free_port
 from rasa_stores.sql_tracker_store import StrictSQLTrackerStore
+from testkit.loopback import free_port
 
 OURS = "rasa_stores.sql_tracker_store.StrictSQLTrackerStore"
 DOMAIN = Domain.from_yaml("version: '3.1'\nintents: [greet]\n")

@@ -16,8 +16,8 @@ from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.exceptions import ConnectionException, RasaException
 
-from dealcoach.loopback import free_port
 from rasa_stores.redis_lock_store import AtomicRedisLockStore
+from testkit.loopback import free_port
 from tests.conftest import ROOT
 
 TEAM_ENDPOINTS = ROOT / "deploy" / "endpoints.team.yml"

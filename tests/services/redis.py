@@ -15,7 +15,7 @@ from typing import Optional
 
 import redis
 
-from dealcoach.loopback import free_port
+from testkit.loopback import free_port
 
 MISSING = (
     "redis-server is not installed: run `make test` as root (it installs Debian's "
