@@ -202,35 +202,3 @@ def test_a_job_title_overrides_a_purchase_situation_in_its_words(extractor):
     assert ("purchase_situation", "new_task") in {
         (e.entity, e.value) for e in extractor.extract("it's a new project for them")
     }
-
-
-@pytest.mark.parametrize(
-    "text, sector",
-    [
-        ("Volksbank Oberland eG, 350 staff", "banking_finance"),
-        ("Rheinpharm GmbH, 85 employees", "pharma"),
-        ("Banque Atlas in casablanca", "banking_finance"),
-    ],
-)
-def test_a_word_ending_reads_the_sector_inside_a_company_name(extractor, text, sector):
-    assert values(extractor, text).get("sector") == {sector}
-
-
-def test_a_word_ending_needs_letters_before_it(kb):
-    # "*bank" is a longer word ending in "bank": a word with one letter before it
-    # is more likely a code or a typo than a name.
-    table = RuleTable.from_knowledge(kb)
-    endings = [
-        p["pattern"]
-        for p in table.patterns
-        if isinstance(p["pattern"], list)
-        and any(isinstance(t.get("NORM"), dict) for t in p["pattern"])
-    ]
-    assert endings, "knowledge/entities has '*' words"
-    extractor = EntityExtractor(table)
-    assert "sector" not in values(extractor, "an xbank")
-
-
-def test_robots_as_what_we_sell_are_not_the_clients_sector(extractor):
-    assert "sector" not in values(extractor, "they want 6 cobots for palletising")
-    assert values(extractor, "they build cobots, 70 people")["sector"] == {"robotics"}

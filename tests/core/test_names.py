@@ -139,38 +139,3 @@ def test_a_capitalised_name_beside_a_title_is_a_person_the_model_missed(resolve,
 )
 def test_capitalised_words_that_are_no_name_stay_unnamed(resolve, text):
     assert resolve(text) == []
-
-
-@pytest.mark.parametrize(
-    "text, guessed, expected",
-    [
-        # The opening words, described right after, are the client in any case.
-        (
-            "mo i rana stål, rolling mill up north, 280 staff",
-            [("company", "rana stål")],
-            [("company", "mo i rana stål")],
-        ),
-        (
-            "PT Wijaya Bangun, contractor in surabaya, ~1500 employees",
-            [("person", "Wijaya Bangun")],
-            [("company", "PT Wijaya Bangun")],
-        ),
-        (
-            "redstone precision inc, huntsville AL, defense subcontractor, 1.8k ppl",
-            [("company", "precision inc"), ("company", "huntsville AL")],
-            [("company", "redstone precision inc")],
-        ),
-        (
-            "dar zitoun, 3 boutique riads in marrakech, 45 staff total",
-            [],
-            [("company", "dar zitoun")],
-        ),
-        # Talk, a person with a title, or the description alone: no client there.
-        ("ok so the krakow one. steel parts, 400 ppl", [], []),
-        ("law firm in sydney, 45 staff", [], []),
-        ("steel mill, 300 staff, they want cobots", [], []),
-        ("Maria Lopez, CFO, 45 staff", [("person", "Maria Lopez")], [("person", "Maria Lopez")]),
-    ],
-)
-def test_a_client_named_first_and_described_after(resolve, text, guessed, expected):
-    assert sorted(resolve(text, *guessed)) == sorted(expected)
