@@ -74,11 +74,6 @@ MIN_TYPO_LENGTH = 5
 MIN_SUBSTITUTION_LENGTH = 7
 #: In a pattern, "..." stands for up to ``WILDCARD_TOKENS`` words ("buy ... from us").
 WILDCARD = "..."
-#: A pattern word starting with "*" matches a longer word ending in it: company names
-#: carry their sector inside one word ("Volksbank", "Rheinpharm"), in any language.
-WORD_ENDING = "*"
-#: Letters a "*" word must have before its ending, so "*bank" is not plain "bank".
-WORD_ENDING_MIN_PREFIX = 2
 WILDCARD_TOKENS = 3
 _ALTERNATION = re.compile(r"\(([^()]*)\)")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -142,7 +137,7 @@ class RuleTable:
                                 "label": entity.name,
                                 "id": value.id,
                                 "pattern": _token_pattern(tokenizer, phrase)
-                                if _needs_tokens(phrase)
+                                if WILDCARD in phrase.split()
                                 else phrase,
                             }
                         )
@@ -215,7 +210,7 @@ class EntityExtractor:
             for p in table.patterns
             if isinstance(p["pattern"], list)
             for token in p["pattern"]
-            if isinstance(token.get("NORM"), str)  # not a "*ending" word
+            if "NORM" in token
         }
         self._known_words = self._vocabulary | set(table.known_words)
         self._by_deletion: Dict[str, set] = {}
@@ -344,27 +339,13 @@ def ruler_groups(labels: Iterable[str]) -> List[set]:
     return ([shared] if shared else []) + [{label} for label in sorted(labels - shared)]
 
 
-def _needs_tokens(phrase: str) -> bool:
-    """Whether a phrase needs a token pattern (a wildcard or a word ending) over a plain phrase."""
-    return any(word == WILDCARD or word.startswith(WORD_ENDING) for word in phrase.split())
-
-
 def _token_pattern(tokenizer: Any, phrase: str) -> List[Dict[str, Any]]:
-    """A phrase as a spaCy Matcher pattern on NORM.
-
-    "..." stands for optional words, and "*end" for a longer word ending in "end".
-    """
+    """A phrase with "..." as a spaCy Matcher pattern on NORM, the wildcard as optional words."""
     tokens: List[Dict[str, Any]] = []
     for part in phrase.split(WILDCARD):
         if tokens:
             tokens += [{"IS_PUNCT": False, "OP": "?"}] * WILDCARD_TOKENS
-        for word in part.split():
-            if word.startswith(WORD_ENDING) and len(word) > 1:
-                ending = re.escape(word[1:])
-                prefix = WORD_ENDING_MIN_PREFIX
-                tokens.append({"NORM": {"REGEX": rf"^[^\W\d_]{{{prefix},}}{ending}$"}})
-            else:
-                tokens += [{"NORM": token.norm_} for token in tokenizer(word)]
+        tokens += [{"NORM": token.norm_} for token in tokenizer(part.strip())]
     return tokens
 
 

@@ -83,12 +83,6 @@ class NameResolver:
         kept += self._missed_legal_names(text, kept, facts)
         kept += self._missed_command_name(text, kept, facts)
         kept += _missed_titled_people(text, kept, facts)
-        opening = _opening_company(text, facts)
-        if opening is not None:
-            # Names between the client and its description are places ("huntsville AL").
-            places = {"start": opening["end"], "end": opening.pop("described_at")}
-            kept = [n for n in kept if not _overlaps(n, opening) and not _overlaps(n, places)]
-            kept.append(opening)
         resolved = []
         for name in _join_fragments(text, kept):
             name = self._with_suffix(text, name)
@@ -150,7 +144,7 @@ class NameResolver:
 
     def _kind(self, text: str, name: Entity, facts: List[Entity], names: List[Entity]) -> str:
         before, after = text[: name["start"]], text[name["end"] :]
-        if name.pop("company_suffix", False) or name.pop("opening", False):
+        if name.pop("company_suffix", False):
             return "company"
         if self._before.search(before) or self._after.match(after):
             return "company"
@@ -203,85 +197,6 @@ def _missed_titled_people(text: str, names: List[Entity], facts: List[Entity]) -
     return [
         n for n in found if not any(n["start"] < t["end"] and t["start"] < n["end"] for t in taken)
     ]
-
-
-# The words before a message's first separator, after any lead-in ("new one:", "ok so").
-_OPENING = re.compile(
-    r"^\W*(?:(?:ok|okay|so|right|righto|alright|new one|new deal|next one|next|update"
-    r"|let'?s do|let'?s review|lets do|review|reviewing)\b[\s:,\-–—]*)*"
-    r"(?P<name>[^\W\d_][^,;:.!?–—]*?)\s*(?:[,;:–—]|\s-\s|\.\s)",
-    re.IGNORECASE,
-)
-#: Words no client name is made of: a segment holding one is talk, not a name.
-_NOT_IN_OPENING_NAMES = frozenset(
-    "the a an our their his her my your its he she they we it you this that these those"
-    " in at near outside from for with to on by and but or so ok okay yes yeah no not"
-    " is are was were be been has have had do does did will would can could just also"
-    " new one deal client customer prospect company firm business account update quick"
-    " right hi hey hello thanks thank please pls btw fyi tbh re about around some very"
-    " small big large tiny huge local regional national global family private public"
-    " who what which when where why how".split()
-)
-#: Particles a name may hold but not start with: "chimie du nord", "mo i rana stål".
-_OPENING_PARTICLES = frozenset("i of y e och og und".split())  # besides _PARTICLES
-_OPENING_MAX_WORDS = 6
-#: Words a segment between the name and its description may have ("Kano.", "joburg,").
-_PLACE_SEGMENT_MAX_WORDS = 4
-_SEGMENT_END = re.compile(r"[,;:!?–—]|\.(?:\s|$)|\s-\s")
-
-
-def _opening_company(text: str, facts: List[Entity]) -> Entity | None:
-    """A client named at the very start and described right after it, in any case and
-    any language: "chimie du nord SA, chemicals near dunkerque, 1.1k staff",
-    "mo i rana stål, rolling mill up north, 280 staff", "dar zitoun, 3 boutique riads".
-
-    The description (a sector, a size or a head count within the next two short
-    segments) is what makes the opening words a company; a segment with ordinary
-    words ("the krakow one", "law firm in sydney") is no name."""
-    match = _OPENING.match(text)
-    if match is None:
-        return None
-    start, end = match.span("name")
-    words = text[start:end].split()
-    if not 1 <= len(words) <= _OPENING_MAX_WORDS:
-        return None
-    for position, word in enumerate(words):
-        bare = word.strip("()'\"").lower()
-        if bare in _NOT_IN_OPENING_NAMES or (
-            position == 0 and bare in _OPENING_PARTICLES | _PARTICLES
-        ):
-            return None
-    if any(f["start"] <= start and end <= f["end"] for f in facts):
-        return None  # "steel mill, 300 staff": the description itself
-    if any(
-        f.get("entity") in _FACTS_OVER_NAMES and start < f["end"] and f["start"] < end
-        for f in facts
-    ):
-        return None
-    described_from = match.end()
-    for _ in range(3):
-        in_segment = [
-            f.get("entity")
-            for f in facts
-            if described_from <= f["start"]
-            and not _SEGMENT_END.search(text, described_from, f["start"])
-        ]
-        if any(kind in _COMPANY_FACTS for kind in in_segment):
-            return {"entity": "company", "value": text[start:end], "start": start, "end": end,
-                    "opening": True, "described_at": described_from}  # fmt: skip
-        if any(kind in _TITLE_TYPES + _FACTS_OVER_NAMES for kind in in_segment):
-            return None  # "Maria Lopez, CFO, ...": a person and her title
-        segment_end = _SEGMENT_END.search(text, described_from)
-        if segment_end is None:
-            return None
-        if len(text[described_from : segment_end.start()].split()) > _PLACE_SEGMENT_MAX_WORDS:
-            return None
-        described_from = segment_end.end()
-    return None
-
-
-def _overlaps(first: Entity, second: Entity) -> bool:
-    return first["start"] < second["end"] and second["start"] < first["end"]
 
 
 def _gaps_before(text: str, position: int) -> List[int]:
