@@ -96,9 +96,11 @@
   function auth(callback) {
     if (!signIn) { callback({}); return; }
     var given = window.DEALCOACH_TOKEN;
-    Promise.resolve(typeof given === "function" ? given() : given).then(function (token) {
-      callback({ token: (typeof token === "string" && token) || tokenFromCookie() });
-    }, function () { callback({ token: tokenFromCookie() }); });
+    function handOver(value) {
+      var found = (typeof value === "string" && value) || tokenFromCookie();
+      callback({ token: found });
+    }
+    Promise.resolve(typeof given === "function" ? given() : given).then(handOver, handOver);
   }
 
   var socket = io(config.socketUrl || "", {
