@@ -15,6 +15,9 @@ the public URL and the token are ``dealcoach.settings``):
     DEALCOACH_DB, DEALCOACH_TRACKER_DB   the deal store and Rasa's conversations
                             [var/dealcoach.db, var/tracker.db]
     SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET   enable the Slack channel when both set
+    DEALCOACH_WEB_JWT_SECRET (HS256) or DEALCOACH_WEB_JWT_PUBLIC_KEY (RS256)
+                            the chat page's signed-in mode [off: local mode]
+    DEALCOACH_WEB_JWT_AUDIENCE  the audience those tokens must name [not checked]
 
 One Ctrl-C (or SIGTERM) stops all three.
 """
@@ -56,7 +59,21 @@ def settings(env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         "model": setting("model", env),
         "tracker_db": setting("tracker_db", env),
         "slack": "yes" if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET") else "",
+        "web_sign_in": web_sign_in(env),
     }
+
+
+def web_sign_in(env: Dict[str, str]) -> str:
+    """The chat page's mode as `make serve` announces it ("" for local mode); the socket.io
+    channel (channels/web.py) reads the same variables and does the checking."""
+    if env.get("DEALCOACH_WEB_JWT_PUBLIC_KEY", "").strip():
+        kind = "RS256 tokens"
+    elif env.get("DEALCOACH_WEB_JWT_SECRET", "").strip():
+        kind = "HS256 tokens"
+    else:
+        return ""
+    audience = env.get("DEALCOACH_WEB_JWT_AUDIENCE", "").strip()
+    return kind + (f", audience {audience}" if audience else "")
 
 
 def credentials_text(with_slack: bool) -> str:
@@ -134,7 +151,11 @@ def page_server(conf: Dict[str, str]) -> ThreadingHTTPServer:
     handler = type(
         "PageHandler",
         (_PageHandler,),
-        {"page_config": json.dumps({"socketUrl": conf["public_url"]})},
+        {
+            "page_config": json.dumps(
+                {"socketUrl": conf["public_url"], "signIn": bool(conf.get("web_sign_in"))}
+            )
+        },
     )
     return ThreadingHTTPServer(
         (conf["host"], int(conf["web_port"])), functools.partial(handler, directory=str(WEB))
@@ -164,6 +185,15 @@ def serve() -> int:
     threading.Thread(target=page.serve_forever, daemon=True).start()
     print(f"Chat page: http://{conf['host']}:{conf['web_port']}/", flush=True)
     print(f"REST: POST http://{conf['host']}:{conf['rasa_port']}/webhooks/rest/webhook", flush=True)
+    if conf["web_sign_in"]:
+        print(
+            f"Web chat: signed-in mode ({conf['web_sign_in']}): a page is its token's salesperson"
+        )
+    else:
+        print(
+            "Web chat: local mode (single user; set DEALCOACH_WEB_JWT_SECRET or "
+            "DEALCOACH_WEB_JWT_PUBLIC_KEY for signed-in salespeople)"
+        )
     print(
         "Slack: "
         + ("on" if conf["slack"] else "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
