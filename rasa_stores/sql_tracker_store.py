@@ -90,7 +90,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         port: Optional[int] = None,
         db: str = "rasa.db",
         username: Optional[str] = None,
-        password: Optional[str] = None,
+        password: str | None = None,
         event_broker: Optional[EventBroker] = None,
         login_db: Optional[str] = None,
         query: Optional[Dict] = None,
