@@ -44,29 +44,31 @@ def test_a_valid_token_gives_its_subject_and_expiry():
     assert check.subject_and_expiry(token(given)) == ("bob", float(given["exp"]))
 
 
+# Tokens are made when each test runs (lambdas): one made at collection could have
+# expired by the time a long suite reaches it, and fail for the wrong reason.
 @pytest.mark.parametrize(
     "bad, reason",
     [
-        (None, "no token"),
-        ("", "no token"),
-        (42, "no token"),
-        ("not.a.jwt", "invalid"),
-        (token(claims(), key="someone-elses-secret-of-enough-len"), "invalid"),
-        (token(claims(exp=int(time.time()) - 5)), "expired"),
-        (token(claims(aud="another-app")), "wrong audience"),
-        (token(claims(aud=None)), "wrong audience"),
-        (token(claims(exp=None)), "no exp"),
-        (token(claims(sub=None)), "no sub"),
-        (token(claims(sub="  ")), "no sub"),
-        (token(claims(), algorithm="none", key=None), "invalid"),
-        (token(claims(), algorithm="HS512"), "invalid"),
+        (lambda: None, "no token"),
+        (lambda: "", "no token"),
+        (lambda: 42, "no token"),
+        (lambda: "not.a.jwt", "invalid"),
+        (lambda: token(claims(), key="someone-elses-secret-of-enough-len"), "invalid"),
+        (lambda: token(claims(exp=int(time.time()) - 5)), "expired"),
+        (lambda: token(claims(aud="another-app")), "wrong audience"),
+        (lambda: token(claims(aud=None)), "wrong audience"),
+        (lambda: token(claims(exp=None)), "no exp"),
+        (lambda: token(claims(sub=None)), "no sub"),
+        (lambda: token(claims(sub="  ")), "no sub"),
+        (lambda: token(claims(), algorithm="none", key=None), "invalid"),
+        (lambda: token(claims(), algorithm="HS512"), "invalid"),
     ],
     ids=["none", "empty", "number", "garbage", "forged", "expired", "wrong-aud", "no-aud",
          "no-exp", "no-sub", "blank-sub", "alg-none", "other-alg"],
 )  # fmt: skip
 def test_every_bad_token_is_refused_with_its_reason(bad, reason):
     with pytest.raises(SignInRefused) as refused:
-        TokenCheck(SECRET, "HS256", AUDIENCE).subject_and_expiry(bad)
+        TokenCheck(SECRET, "HS256", AUDIENCE).subject_and_expiry(bad())
     assert refused.value.reason == reason
 
 
