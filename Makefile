@@ -6,8 +6,13 @@ SHELL := /bin/bash
 
 VENV  := .venv
 BIN   := $(VENV)/bin
-MODEL := models/dealcoach.tar.gz
-ACTION_PORT ?= $(or $(DEALCOACH_ACTION_PORT),5055)
+# Ports and paths come from dealcoach/settings.py (any python3 runs it, no venv needed):
+# the model's default path, and the action port ($DEALCOACH_ACTION_PORT or its default).
+SETTING := python3 dealcoach/settings.py
+MODEL := $(shell $(SETTING) --default model)
+ifndef ACTION_PORT
+ACTION_PORT := $(shell $(SETTING) action_port)
+endif
 
 # Rasa 3.6 runs on Python 3.8-3.10 only; the machines' default python3 is 3.11.
 # PYTHON=/path/to/python3.10 overrides the search.
@@ -26,17 +31,18 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAIN_INPUTS := config.yml domain.yml \
 	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*') \
 	$(wildcard nlu_components/*.py) \
-	dealcoach/knowledge.py dealcoach/schemas.py dealcoach/extraction.py dealcoach/numbers.py \
-	dealcoach/learned.py
+	dealcoach/knowledge_base/loader.py dealcoach/knowledge_base/schemas.py \
+	dealcoach/understanding/extraction.py dealcoach/understanding/numbers.py \
+	dealcoach/understanding/learned.py
 
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
 
-.PHONY: help install train chat serve web browser test lint format clean eval bench docs prune
+.PHONY: help install train chat serve web browser postgres redis test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
-	@echo "make test     lint, unit tests, data validation, model tests"
+	@echo "make test     lint, unit tests, data validation, model tests (installs PostgreSQL's server when root)"
 	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
 	@echo "make train    train the Rasa model when its inputs changed"
@@ -98,6 +104,30 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: no chromium; run 'sudo apt-get install chromium' or the browser test skips" >&2; fi; }
 
+# Debian's PostgreSQL server binaries for the deal store's tests: each test session
+# starts its own throwaway cluster from them on a free loopback port (tests/services/
+# postgres.py). Installed without the system cluster Debian would otherwise create and
+# start, so nothing is left listening. Without them and without root, make test stops.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's postgresql for the deal store's tests"; \
+	    mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/dealcoach.conf && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "error: the deal store's tests need PostgreSQL's server: run 'sudo apt-get install postgresql', then make test again" >&2; exit 1; fi; }
+
+# Debian's redis-server for the lock store tests (tests/rasa_stores/: each test session
+# starts its own on a free loopback port). Unlike Chromium it is not optional: without
+# it make test stops here with one sentence instead of skipping the tests.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's redis-server for the lock store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "error: the lock store tests need Debian's redis-server and it could not be installed; run 'sudo apt-get install redis-server' (make test installs it itself when run as root)." >&2; \
+	  exit 1; }
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -106,7 +136,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) $(WEB_DEPS) browser
+test: lint $(MODEL) $(WEB_DEPS) browser postgres redis
 	$(BIN)/pytest
 
 # Quality: our model against a baseline trained on the same data (results/eval.*).

@@ -11,12 +11,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from dealcoach.coach import AdviceCard, Coach, Conversation, Message, Reply
-from dealcoach.knowledge import KnowledgeBase, load_knowledge
-from dealcoach.placeholders import check_response_values, check_responses
-from dealcoach.slack_blocks import advice_message, brief_message
+from channels.slack_blocks import advice_message, brief_message
+from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
+from dealcoach.knowledge_base.placeholders import check_response_values, check_responses
+from dealcoach.serving.coach import AdviceCard, Coach, Conversation, Message, Reply
 from dealcoach.storage import Store, open_store, owner_id
-from dealcoach.turns import Turn, turn_from_message
+from dealcoach.understanding.turns import Turn, turn_from_message
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"

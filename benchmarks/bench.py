@@ -1,6 +1,6 @@
 """``make bench``: how fast dealcoach answers, how much memory it takes, how long it trains.
 
-Starts the action server and the Rasa server on loopback (``dealcoach.loopback``) and
+Starts the action server and the Rasa server on loopback (``testkit.loopback``) and
 a floor beside them, a bare Rasa assistant (``benchmarks.floor``), then over the REST
 webhook:
 
@@ -49,8 +49,8 @@ from benchmarks.measure import (
     peak_rss_bytes,
     rss_bytes,
 )
-from dealcoach.loopback import DEFAULT_MODEL, RASA, LoopbackServers, rasa_env
-from dealcoach.serve import ROOT
+from dealcoach.settings import ROOT
+from testkit.loopback import DEFAULT_MODEL, RASA, LoopbackServers, rasa_env
 
 MB = 1_000_000
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from dealcoach.loopback import (
+from testkit.loopback import (
     RASA,
     free_port,
     http,

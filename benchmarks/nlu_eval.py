@@ -1,11 +1,11 @@
 """`make eval`: our understanding on text it was never tuned on, and whole reviews.
 
-Scores our model (``dealcoach.evaluation``) on every blind block of
+Scores our model (``testkit.evaluation``) on every blind block of
 ``tests/nlu/blind/`` (written by people who saw only the README's entity contract)
 and on the development set ``tests/nlu/dev.yml``: intents, and entities at the level
 of canonical values. Plays every scripted review of the blind blocks over REST
 against the real servers and compares the stored deal with the expected one
-(``dealcoach.scripted_reviews``).
+(``testkit.scripted_reviews``).
 
 The baseline is what a team would otherwise run: the ``config.yml`` that
 ``rasa init`` writes (read from the installed Rasa, so it is exactly theirs),
@@ -36,7 +36,10 @@ from typing import Any, Dict, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dealcoach.evaluation import (  # noqa: E402
+from dealcoach import settings  # noqa: E402
+from dealcoach.knowledge_base.loader import load_knowledge  # noqa: E402
+from dealcoach.understanding.extraction import KNOWLEDGE_ENTITIES, EntityExtractor  # noqa: E402
+from testkit.evaluation import (  # noqa: E402
     EVALUATED_ENTITIES,
     NAME_ENTITIES,
     Example,
@@ -45,12 +48,10 @@ from dealcoach.evaluation import (  # noqa: E402
     evaluate,
     load_examples,
 )
-from dealcoach.extraction import KNOWLEDGE_ENTITIES, EntityExtractor  # noqa: E402
-from dealcoach.knowledge import load_knowledge  # noqa: E402
 
 BLIND = ROOT / "tests" / "nlu" / "blind"
 DEV = ROOT / "tests" / "nlu" / "dev.yml"
-OUR_MODEL = ROOT / "models" / "dealcoach.tar.gz"
+OUR_MODEL = settings.path("model")
 RASA = str(Path(sys.executable).parent / "rasa")
 OTHER_FACTS = tuple(
     e for e in EVALUATED_ENTITIES if e not in KNOWLEDGE_ENTITIES and e not in NAME_ENTITIES
@@ -240,8 +241,8 @@ def sample(examples: List[Example], limit: int) -> List[Example]:
 
 def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, Any]:
     """Every scripted review over REST against the real servers; scores per file."""
-    from dealcoach.loopback import LoopbackServers
-    from dealcoach.scripted_reviews import load_reviews, run_reviews
+    from testkit.loopback import LoopbackServers
+    from testkit.scripted_reviews import load_reviews, run_reviews
 
     kb = load_knowledge(ROOT / "knowledge")
     results: Dict[str, Any] = {}
@@ -288,7 +289,7 @@ def client_question() -> str:
 
 
 def _named(deals: List[Dict[str, Any]], company: str) -> Dict[str, Any] | None:
-    from dealcoach.deal import name_key
+    from dealcoach.deals.deal import name_key
 
     return next((d for d in deals if name_key(d["company"]) == name_key(company)), None)
 

@@ -7,10 +7,10 @@ and a wall of library warnings came before the first prompt. Here:
 * the model runs in this process (Rasa's ``Agent``), so Rasa listens on no port; the
   action server, which the agent calls over HTTP, listens on 127.0.0.1 only;
 * buttons are numbered lines; a number or an option's exact title sends its payload,
-  anything else goes as typed (``dealcoach.terminal``);
+  anything else goes as typed (``dealcoach.serving.terminal``);
 * Ctrl-C, Ctrl-D, ``/stop``, SIGHUP (the terminal closed), SIGTERM and the death of
   the parent (``make``) all end the chat and stop the action server
-  (``dealcoach.chat_processes``);
+  (``dealcoach.serving.chat_processes``);
 * the terminal shows only the chat's own lines: warnings, library logs and anything
   written to stderr go to ``var/chat.log``, the action server's output to
   ``var/actions.log``.
@@ -36,15 +36,15 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO
 
-from dealcoach.chat_processes import (
+from dealcoach.serving.chat_processes import (
     ActionServer,
     die_with_parent,
     port_taken,
     port_taken_sentence,
     watch_parent,
 )
-from dealcoach.serve import ROOT, settings
-from dealcoach.terminal import (
+from dealcoach.serving.serve import settings
+from dealcoach.serving.terminal import (
     GOODBYE,
     LOADING,
     PROMPT,
@@ -54,6 +54,7 @@ from dealcoach.terminal import (
     message_to_send,
     render_reply,
 )
+from dealcoach.settings import ROOT, VAR
 
 #: The name ``rasa shell`` gave its channel: deal owners are ``cmdline:<login>``.
 CHANNEL = "cmdline"
@@ -229,7 +230,7 @@ def main() -> int:
     die_with_parent(signal.SIGTERM)
     # Conversations (var/tracker.db) and logs: readable by their owner only.
     os.umask(0o077)
-    var = ROOT / "var"
+    var = VAR
     var.mkdir(exist_ok=True)
     for name, value in (
         ("RASA_TELEMETRY_ENABLED", "false"),

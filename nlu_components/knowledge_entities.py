@@ -7,13 +7,13 @@ training cache keys it by name only, so edited patterns silently do not retrain.
 This component instead, at training time:
 
 * compiles ``knowledge/`` into a ``RuleTable`` (the patterns, as plain data);
-* trains the learned models of ``dealcoach.learned`` (spaCy, from scratch) on the
+* trains the learned models of ``dealcoach.understanding.learned`` (spaCy, from scratch) on the
   annotated messages of ``annotated/`` and on the names and rule-read facts of
   Rasa's own training examples;
 
 writes both into the model's own storage, and fingerprints the rules, the annotated
 data, the training code and the settings, so that a change to any retrains it and
-the model is self-contained. ``dealcoach.understanding`` combines what the rules and
+the model is self-contained. ``dealcoach.understanding.reading`` combines what the rules and
 the models read (the policy and its thresholds are documented there; ``reading`` in
 ``config.yml`` sets them). The component sets the message's intent (with its ranking) and
 its entities, and sends the best untaken guesses out as ``fact_candidates`` for the
@@ -38,12 +38,12 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from dealcoach import learned
-from dealcoach.extraction import EntityExtractor, RuleTable
-from dealcoach.knowledge import load_knowledge
-from dealcoach.learned import Annotated, LearnedReader, Settings, facts_data_files
-from dealcoach.names import NAME_TYPES, NameCues, NameResolver
-from dealcoach.understanding import MessageReader, ReadingPolicy
+from dealcoach.knowledge_base.loader import NameCues, load_knowledge
+from dealcoach.understanding import learned
+from dealcoach.understanding.extraction import EntityExtractor, RuleTable
+from dealcoach.understanding.learned import Annotated, LearnedReader, Settings, facts_data_files
+from dealcoach.understanding.names import NAME_TYPES, NameResolver
+from dealcoach.understanding.reading import MessageReader, ReadingPolicy
 
 TABLE_FILE = "rule_table.json"
 LABELS_FILE = "labels.json"

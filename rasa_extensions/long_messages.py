@@ -6,7 +6,7 @@ seconds (tens of seconds the first time a length is seen). ``install()`` wraps
 ``MessageProcessor.parse_message`` so that a longer message is parsed by its start,
 cut at a space. The message itself stays whole (the tracker keeps it and the actions
 get all of it, with entities from its start), and the review says what it read
-(see ``dealcoach.interview.READ_CHARACTERS``).
+(see ``dealcoach.coaching.interview.READ_CHARACTERS``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict
 
 from rasa.core.processor import MessageProcessor
 
-from dealcoach.interview import READ_CHARACTERS
+from dealcoach.coaching.interview import READ_CHARACTERS
 
 _MARK = "_dealcoach_reads_the_start"
 

@@ -1,6 +1,6 @@
 """Sessions that stay small, so a message costs the same on a salesperson's hundredth day.
 
-The rules are in ``dealcoach.sessions`` (why a session ends, what carries over); this
+The rules are in ``dealcoach.serving.sessions`` (why a session ends, what carries over); this
 applies them inside Rasa 3.6, which has no setting for any of the three:
 
 1. ``MessageProcessor._has_session_expired``: a session also ends once it holds
@@ -36,7 +36,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dealcoach.sessions import SESSION_MESSAGES, session_is_full, slots_to_carry
+from dealcoach.serving.sessions import SESSION_MESSAGES, session_is_full, slots_to_carry
 
 logger = logging.getLogger(__name__)
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
 
-from dealcoach.extraction import EntityExtractor
-from dealcoach.knowledge import KnowledgeBase, load_knowledge
+from dealcoach import settings
+from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
+from dealcoach.settings import ROOT
+from dealcoach.understanding.extraction import EntityExtractor
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = Path(os.environ.get("DEALCOACH_MODEL", ROOT / "models" / "dealcoach.tar.gz"))
+MODEL = settings.path("model")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,15 @@
 // type is displayed, not interpreted. The socket.io session id and the transcript
 // live in localStorage, so a reload shows the same conversation and continues it
 // (the server keeps the conversation under the same session id).
+//
+// Signed-in mode (the server has DEALCOACH_WEB_JWT_SECRET or _PUBLIC_KEY; config.signIn):
+// the page sends the company sign-in's token with the socket.io connect, and the server
+// makes every message that token's salesperson's. The token comes from the host page:
+//   * window.DEALCOACH_TOKEN, set by the embedding page before this script: the token,
+//     or a function returning it (or a promise of it), asked again at every (re)connect;
+//   * otherwise the cookie dealcoach_token (a reverse proxy in front of the page sets it).
+// The transcript kept in this browser is only shown once the server has confirmed who
+// is signed in, and dropped when that is someone else (a shared computer).
 (function () {
   "use strict";
   var config = window.DEALCOACH || {};
@@ -12,6 +21,8 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var status = document.getElementById("status");
+  var signIn = !!config.signIn;
+  var shown = !signIn;
   var sessionId = localStorage.getItem(SESSION_KEY);
   var history = [];
   try { history = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
@@ -52,20 +63,76 @@
     render(entry, true);
   }
 
-  history.forEach(function (entry, i) { render(entry, i === history.length - 1); });
+  function showHistory() {
+    history.forEach(function (entry, i) { render(entry, i === history.length - 1); });
+  }
+  if (!signIn) { showHistory(); }
 
-  var socket = io(config.socketUrl || "", { path: "/socket.io", transports: ["polling", "websocket"] });
+  // A line from the page itself (not the bot's): shown, never stored in the transcript.
+  function notice(text) {
+    var item = document.createElement("li");
+    item.className = "notice";
+    var bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.textContent = text;
+    item.appendChild(bubble);
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function signedOut(text) {
+    status.textContent = "signed out";
+    status.dataset.state = "signed-out";
+    input.disabled = true;
+    notice(text);
+  }
+
+  function tokenFromCookie() {
+    var match = document.cookie.match(/(?:^|;\s*)dealcoach_token=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // socket.io calls this at every connect and reconnect, so a refreshed token is used.
+  function auth(callback) {
+    if (!signIn) { callback({}); return; }
+    var given = window.DEALCOACH_TOKEN;
+    function handOver(value) {
+      var found = (typeof value === "string" && value) || tokenFromCookie();
+      callback({ token: found });
+    }
+    Promise.resolve(typeof given === "function" ? given() : given).then(handOver, handOver);
+  }
+
+  var socket = io(config.socketUrl || "", {
+    path: "/socket.io", transports: ["polling", "websocket"], auth: auth
+  });
 
   socket.on("connect", function () {
     socket.emit("session_request", { session_id: sessionId });
   });
   socket.on("session_confirm", function (data) {
-    sessionId = (data && data.session_id) || data;
+    var confirmed = (data && data.session_id) || data;
+    if (signIn) {
+      // The transcript kept here is another salesperson's: not theirs to see.
+      if (confirmed !== sessionId) { history = []; save(); log.textContent = ""; }
+      if (!shown) { shown = true; showHistory(); }
+    }
+    sessionId = confirmed;
     localStorage.setItem(SESSION_KEY, sessionId);
+    input.disabled = false;
     status.textContent = "connected";
     status.dataset.state = "connected";
   });
+  // Refused at connect (no, forged, expired token): the server's one sentence.
+  socket.on("connect_error", function (error) {
+    if (error && error.data && error.data.reason) { signedOut(error.message); }
+  });
+  // The sign-in ran out during the conversation; the server has closed the socket.
+  socket.on("sign_in_required", function (data) {
+    signedOut((data && data.message) || "Please sign in again.");
+  });
   socket.on("disconnect", function () {
+    if (status.dataset.state === "signed-out") { return; }
     status.textContent = "reconnecting…";
     status.dataset.state = "connecting";
   });

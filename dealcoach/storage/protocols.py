@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import ContextManager, List, Protocol, Sequence
 
-from dealcoach.deal import Change, Deal
+from dealcoach.deals.deal import Change, Deal
 from dealcoach.storage.records import (
     AdviceGiven,
     FactChange,

@@ -1,6 +1,6 @@
 """What the repositories return besides deals, and the errors they raise.
 
-Deals and stakeholders are the domain's own classes (``dealcoach.deal``); everything
+Deals and stakeholders are the domain's own classes (``dealcoach.deals.deal``); everything
 else a repository hands back is one of these frozen records, so that a caller reads
 ``run.score`` rather than guessing the keys of a row, and a backend cannot leak its
 row type (a sqlite3 row, a PostgreSQL record) to the callers.

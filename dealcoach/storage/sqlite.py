@@ -23,7 +23,7 @@ from typing import Any, ContextManager, Dict, Iterator, List, Sequence, Tuple
 
 import sqlite_utils
 
-from dealcoach.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
+from dealcoach.deals.deal import DEAL_FACTS, Change, Deal, Stakeholder, apply_change, name_key
 from dealcoach.storage.protocols import Store
 from dealcoach.storage.records import (
     AdviceGiven,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dealcoach.advice import advise, format_advice, matches
-from dealcoach.deal import Deal, Stakeholder
+from dealcoach.coaching.advice import advise, format_advice, matches
+from dealcoach.deals.deal import Deal, Stakeholder
 
 
 def deal(stakeholders=(), **facts):

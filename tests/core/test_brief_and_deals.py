@@ -1,8 +1,8 @@
 """Deal briefs, risk flags and finding a deal by name."""
 
-from dealcoach.brief import format_brief, make_brief, risk_flags
-from dealcoach.deal import Deal, Stakeholder
-from dealcoach.matching import find_deal
+from dealcoach.coaching.brief import format_brief, make_brief, risk_flags
+from dealcoach.deals.deal import Deal, Stakeholder
+from dealcoach.deals.matching import find_deal
 
 
 def flags(kb, deal):

@@ -8,9 +8,9 @@ import itertools
 
 import pytest
 
-from dealcoach.advice import advise, contradictions, matches
-from dealcoach.deal import Deal, Stakeholder
-from dealcoach.knowledge import KnowledgeError, load_knowledge
+from dealcoach.coaching.advice import advise, contradictions, matches
+from dealcoach.deals.deal import Deal, Stakeholder
+from dealcoach.knowledge_base.loader import KnowledgeError, load_knowledge
 from tests.conftest import ROOT
 
 KB = load_knowledge(ROOT / "knowledge")

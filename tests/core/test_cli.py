@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dealcoach.deal import Change
+from dealcoach.deals.deal import Change
 from dealcoach.storage import open_store
 
 SCRIPT = Path(sys.executable).parent / "dealcoach"

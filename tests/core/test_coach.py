@@ -8,10 +8,10 @@ from typing import Any, List
 
 import pytest
 
-from dealcoach.coach import Coach, Conversation, Reply, payload
-from dealcoach.commands import rename_names
+from dealcoach.serving.coach import Coach, Conversation, Reply, payload
 from dealcoach.storage import Store, open_store
-from dealcoach.turns import Entity, Turn, entity_to_wire
+from dealcoach.understanding.commands import rename_names
+from dealcoach.understanding.turns import Entity, Turn, entity_to_wire
 
 OWNER = "rest:anna"
 #: Repository methods that read a deal, and those that write one.

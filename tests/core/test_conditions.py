@@ -1,11 +1,11 @@
-"""Conditions on a deal (dealcoach.conditions): the keys that respect a deal's
+"""Conditions on a deal (dealcoach.coaching.conditions): the keys that respect a deal's
 complexity and tell a role said outright from one assumed from a job title."""
 
 import pytest
 
-from dealcoach.conditions import all_hold, holds
-from dealcoach.deal import Change, Deal, Stakeholder, apply_change
-from dealcoach.knowledge import KnowledgeError, load_knowledge
+from dealcoach.coaching.conditions import all_hold, holds
+from dealcoach.deals.deal import Change, Deal, Stakeholder, apply_change
+from dealcoach.knowledge_base.loader import KnowledgeError, load_knowledge
 
 FAMILIES = {"public_sector": "public", "pharma": "regulated", "robotics": "commercial"}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dealcoach.entity_check import MAX_NAME_LENGTH, checked_entities, clean_name
+from dealcoach.understanding.entity_check import MAX_NAME_LENGTH, checked_entities, clean_name
 
 
 def check(kb, entity, value):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dealcoach.extraction import EntityExtractor, RuleTable, expand_pattern
+from dealcoach.understanding.extraction import EntityExtractor, RuleTable, expand_pattern
 
 
 def values(extractor, text):

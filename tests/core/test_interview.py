@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from dealcoach.deal import Change, Deal, apply_change
-from dealcoach.interview import interpret, next_question, step
-from dealcoach.turns import Candidate, Entity, Turn
+from dealcoach.coaching.interview import interpret, next_question, step
+from dealcoach.deals.deal import Change, Deal, apply_change
+from dealcoach.understanding.turns import Candidate, Entity, Turn
 
 
 @pytest.fixture
@@ -358,7 +358,7 @@ def test_words_nobody_understood_in_another_script_are_no_answer(kb, deal):
 
 
 def test_a_reply_to_which_client_names_it_however_it_was_read():
-    from dealcoach.interview import client_in_reply
+    from dealcoach.coaching.interview import client_in_reply
 
     cut = [Entity("person", "Tindahan", 0, 8)]
     assert client_in_reply(Turn("deal_brief", cut, "Tindahan Plus")) == "Tindahan Plus"
@@ -369,7 +369,7 @@ def test_a_reply_to_which_client_names_it_however_it_was_read():
 
 
 def test_facts_under_any_guessed_intent_answer_the_review(deal):
-    from dealcoach.interview import answers_review
+    from dealcoach.coaching.interview import answers_review
 
     stage = [Entity("buying_stage", "negotiation")]
     assert answers_review(deal, Turn("ask_advice", stage, "they haggle, what now?"))
@@ -380,7 +380,7 @@ def test_facts_under_any_guessed_intent_answer_the_review(deal):
 
 
 def test_a_reply_opening_with_the_value_asked_answers_the_review_whatever_the_intent(kb, deal):
-    from dealcoach.interview import answers_review
+    from dealcoach.coaching.interview import answers_review
 
     deal.asking = "perceived_risk"
     reply = Turn("quiz_answer", [], "high, if a defect slips through it ends up on a plane")
@@ -415,7 +415,7 @@ def test_a_no_taken_for_dont_know_still_answers_a_yes_no_question(kb, deal):
 
 
 def test_what_answers_the_question_just_asked(kb, deal):
-    from dealcoach.interview import answers_the_question
+    from dealcoach.coaching.interview import answers_the_question
 
     apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
     deal.asking = "stance:petra lang"
@@ -432,7 +432,7 @@ def test_what_answers_the_question_just_asked(kb, deal):
 
 
 def test_a_reply_opening_with_the_value_asked_for_gives_it(kb, deal):
-    from dealcoach.interview import answers_the_question
+    from dealcoach.coaching.interview import answers_the_question
 
     deal.asking = "perceived_risk"
     # Taken for a request to pause once; it answers "routine or strategic?".
@@ -448,7 +448,7 @@ def test_a_reply_opening_with_the_value_asked_for_gives_it(kb, deal):
 
 
 def test_a_role_stated_answers_the_role_question(kb, deal):
-    from dealcoach.interview import answers_the_question
+    from dealcoach.coaching.interview import answers_the_question
 
     deal.asking = "role:user"
     user = [Entity("role", "user"), Entity("sector", "agriculture")]
@@ -465,7 +465,7 @@ def test_a_reply_opening_with_yes_answers_nothing_but_a_yes_no_question(kb, deal
 
 
 def test_a_name_in_an_answer_to_the_question_asked_is_no_new_client(kb, deal):
-    from dealcoach.interview import misread_client
+    from dealcoach.coaching.interview import misread_client
 
     deal.asking = "sector"
     misread = Turn(

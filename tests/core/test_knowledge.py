@@ -5,8 +5,8 @@ from collections import defaultdict
 
 import pytest
 
-from dealcoach.extraction import expand_pattern, ruler_groups
-from dealcoach.knowledge import KnowledgeError, fingerprint, load_knowledge
+from dealcoach.knowledge_base.loader import KnowledgeError, fingerprint, load_knowledge
+from dealcoach.understanding.extraction import expand_pattern, ruler_groups
 
 CONTRACT = {
     "role": {"initiator", "user", "prescriber", "influencer", "buyer", "decider", "gatekeeper"},
@@ -189,8 +189,8 @@ def test_sources_not_read_in_full_are_marked_secondary(kb):
 
 
 def test_advice_names_research_before_other_kinds_of_source(kb):
-    from dealcoach.advice import render
-    from dealcoach.deal import Deal
+    from dealcoach.coaching.advice import render
+    from dealcoach.deals.deal import Deal
 
     for rule in kb.rules.values():
         concept = kb.concepts[rule.concept]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dealcoach.learned import (
+from dealcoach.understanding.learned import (
     MODELS,
     Annotated,
     LearnedReader,
@@ -101,7 +101,7 @@ def test_trained_models_are_saved_and_read_back(reader):
 
 
 def test_labels_come_from_the_knowledge_base(kb):
-    from dealcoach.learned import fact_labels, mention_labels
+    from dealcoach.understanding.learned import fact_labels, mention_labels
 
     facts = fact_labels(kb)
     assert "buying_stage=negotiation" in facts and "sector=logistics" in facts
@@ -123,9 +123,10 @@ def test_unfamiliar_words_lower_the_intent_confidence(reader):
 
 
 def test_long_messages_are_also_read_clause_by_clause(reader, kb):
-    from dealcoach.extraction import EntityExtractor, RuleTable
-    from dealcoach.names import NameCues, NameResolver
-    from dealcoach.understanding import MessageReader, ReadingPolicy
+    from dealcoach.knowledge_base.loader import NameCues
+    from dealcoach.understanding.extraction import EntityExtractor, RuleTable
+    from dealcoach.understanding.names import NameResolver
+    from dealcoach.understanding.reading import MessageReader, ReadingPolicy
 
     out, _ = reader
     loaded = LearnedReader.from_disk(out)

@@ -2,11 +2,11 @@
 
 import pytest
 
-from dealcoach import quiz
-from dealcoach.deal import Deal, Stakeholder
-from dealcoach.learn import apply_to_deal, concept_of, example, explain
+from dealcoach.deals.deal import Deal, Stakeholder
+from dealcoach.learning import quiz
+from dealcoach.learning.learn import apply_to_deal, concept_of, example, explain
 from dealcoach.storage import open_store
-from dealcoach.turns import Entity
+from dealcoach.understanding.turns import Entity
 
 CONCEPT_IDS = [
     "buying_process", "buygrid", "stage_need", "stage_specification", "stage_supplier_search",

@@ -1,9 +1,9 @@
-"""Telling companies from people: dealcoach.names with the cues of knowledge/names.yml."""
+"""Telling companies from people: understanding.names with the cues of knowledge/names.yml."""
 
 import pytest
 
-from dealcoach.names import NameResolver
-from dealcoach.turns import entity_to_wire
+from dealcoach.understanding.names import NameResolver
+from dealcoach.understanding.turns import entity_to_wire
 
 
 @pytest.fixture(scope="module")

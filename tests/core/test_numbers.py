@@ -1,6 +1,6 @@
 import pytest
 
-from dealcoach.numbers import find_employee_counts, parse_count
+from dealcoach.understanding.numbers import find_employee_counts, parse_count
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ import shutil
 import pytest
 import yaml
 
-from dealcoach.advice import _placeholders
-from dealcoach.deal import Deal
-from dealcoach.knowledge import KnowledgeError, load_knowledge
-from dealcoach.placeholders import (
+from dealcoach.coaching.advice import _placeholders
+from dealcoach.deals.deal import Deal
+from dealcoach.knowledge_base.loader import KnowledgeError, load_knowledge
+from dealcoach.knowledge_base.placeholders import (
     PLACEHOLDERS,
     RESPONSE_VALUES,
     PlaceholderError,

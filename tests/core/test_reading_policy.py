@@ -1,6 +1,6 @@
 """The reading policy's thresholds, as config.yml sets them."""
 
-from dealcoach.understanding import ReadingPolicy
+from dealcoach.understanding.reading import ReadingPolicy
 
 
 def test_a_fact_type_without_its_own_threshold_uses_accept():
@@ -29,7 +29,7 @@ def test_clause_reading_is_set_per_fact_type():
 
 
 def test_the_models_read_only_words_the_rules_left():
-    from dealcoach.understanding import words_left_unread
+    from dealcoach.understanding.reading import words_left_unread
 
     count = [{"entity": "employees", "value": "2000", "start": 0, "end": 8}]
     # A head count and nothing else: no ground for a guess at the sector.
@@ -45,7 +45,7 @@ def test_the_models_read_only_words_the_rules_left():
 
 
 def test_a_message_of_names_only_is_told_from_one_with_words_around_them():
-    from dealcoach.understanding import only_names
+    from dealcoach.understanding.reading import only_names
 
     def names(text, *found):
         return [{"start": text.index(n), "end": text.index(n) + len(n)} for n in found]

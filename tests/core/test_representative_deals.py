@@ -3,9 +3,9 @@ it must get, none it must not, and no rule's reason contradicts the deal it fire
 
 import pytest
 
-from dealcoach.advice import advise, matches
-from dealcoach.knowledge import KnowledgeError, load_knowledge
-from dealcoach.representative import check, load_representative_deals
+from dealcoach.coaching.advice import advise, matches
+from dealcoach.coaching.representative import check, load_representative_deals
+from dealcoach.knowledge_base.loader import KnowledgeError, load_knowledge
 from tests.conftest import ROOT
 
 KB = load_knowledge(ROOT / "knowledge")

@@ -3,11 +3,12 @@ knowledge base, committed, and always what the generator writes now."""
 
 import pytest
 
-from dealcoach import cli, schemas
-from dealcoach.conditions import CONDITION_VALUES
-from dealcoach.knowledge import load_knowledge
-from dealcoach.representative import load_representative_deals
-from dealcoach.review_page import PAGE, conditions_in_words, describe_condition, review_page
+from dealcoach.coaching.representative import load_representative_deals
+from dealcoach.knowledge_base import schemas
+from dealcoach.knowledge_base.loader import load_knowledge
+from dealcoach.knowledge_base.vocabulary import CONDITION_VALUES
+from dealcoach.serving import cli
+from dealcoach.serving.review_page import PAGE, conditions_in_words, describe_condition, review_page
 from tests.conftest import ROOT
 
 

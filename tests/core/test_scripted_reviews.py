@@ -1,6 +1,6 @@
 """Scoring whole scripted reviews: which stored facts count as right."""
 
-from dealcoach.scripted_reviews import QuestionReader, Review, proposed_values, score
+from testkit.scripted_reviews import QuestionReader, Review, proposed_values, score
 
 
 def review(**expected):

@@ -1,4 +1,4 @@
-"""Session rules and the pruning of old conversations (``dealcoach.sessions``), on a
+"""Session rules and the pruning of old conversations (``dealcoach.serving.sessions``), on a
 SQLite file with the tracker store's own table; ``tests/e2e/test_sessions.py`` runs them
 against the real servers."""
 
@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 import yaml
 
-from dealcoach import cli
-from dealcoach.sessions import (
+from dealcoach.serving import cli
+from dealcoach.serving.sessions import (
     SESSION_MINUTES,
     prune_conversations,
     session_is_full,

@@ -1,27 +1,33 @@
 """The store contract: what every storage backend must do, whatever it stores in.
 
-Every test runs once per backend in ``BACKENDS``. A new backend (PostgreSQL for a
-team deployment) adds one entry, an opener factory, and must pass all of it
+Every test runs once per backend in ``BACKENDS``: SQLite on a temporary file, and
+PostgreSQL on a fresh database of the session's own throwaway cluster
+(``tests/services/postgres.py``; a missing PostgreSQL fails these tests, it does not
+skip them). A new backend adds one entry, an opener factory, and must pass all of it
 unchanged. The tests use the repositories only (``dealcoach.storage.protocols``),
-never a backend's tables; what only SQLite has (file permissions, WAL, concurrent
-processes, schema versions of the file) is in ``test_store.py``.
+never a backend's tables; what only one backend has is in ``test_store.py`` (SQLite:
+file permissions, WAL, schema versions of the file) and ``test_postgres_store.py``
+(PostgreSQL: schema versions, row locks met in a chosen order, the pool).
 
 What is covered: every repository method; owner isolation (another owner's deal id
 never reads, writes, renames or deletes, nor sets the active deal, and another
 owner's quiz is never answered); bad input (unknown deal, a name clash on rename,
 empty names); atomicity (a change that fails leaves the deal as it was); and
-persistence (what was written is there after a reopen).
+persistence (what was written is there after a reopen); concurrency (two stores
+open on one database, as two replicas are, writing the same deal at once lose no
+update).
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
 from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
 
-from dealcoach.deal import Change
+from dealcoach.deals.deal import Change
 from dealcoach.storage import (
     AdviceGiven,
     DealRepository,
@@ -38,23 +44,34 @@ from dealcoach.storage import (
     open_store,
 )
 
+# The session's PostgreSQL cluster and a fresh database of it, for ``_postgres``.
+from tests.services.postgres import postgres_cluster, postgres_url  # noqa: F401
+
 Opener = Callable[[], Store]
 
 
-def _sqlite(tmp_path: Path) -> Opener:
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     return lambda: open_store(tmp_path / "contract.db")
 
 
-#: Each backend: given a fresh temporary directory, a function that opens the same
-#: (initially empty) store each time it is called.
-BACKENDS: Dict[str, Callable[[Path], Opener]] = {"sqlite": _sqlite}
+def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    url = request.getfixturevalue("postgres_url")
+    return lambda: open_store(url)
+
+
+#: Each backend: given the test's request and a fresh temporary directory, a function
+#: that opens the same (initially empty) store each time it is called.
+BACKENDS: Dict[str, Callable[[pytest.FixtureRequest, Path], Opener]] = {
+    "sqlite": _sqlite,
+    "postgres": _postgres,
+}
 
 UNKNOWN_ID = 987654
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def opener(request, tmp_path):
-    return BACKENDS[request.param](tmp_path)
+    return BACKENDS[request.param](request, tmp_path)
 
 
 @pytest.fixture
@@ -498,6 +515,93 @@ def test_stop_ends_the_running_quiz(store):
     with pytest.raises(UnknownQuiz):
         store.quizzes.record_answer("alice", run.id, "q2", "stages", True)
     assert store.quizzes.history("bob") == [] and store.quizzes.answers("bob") == []
+
+
+# --- two replicas at once ----------------------------------------------------------
+
+
+def _in_threads(*calls: Callable[[], object]) -> List[object]:
+    """Run each call in its own thread, all released at once; their results, in order.
+    A call that raised re-raises here."""
+    start = threading.Barrier(len(calls))
+    results: List[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            results[index] = call()
+        except BaseException as error:  # handed to the test thread
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+        assert not thread.is_alive(), "a writer never finished"
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def test_two_stores_opening_one_new_deal_at_once_make_one_deal(opener):
+    stores = [opener(), opener()]
+    try:
+        results = _in_threads(*(lambda s=s: s.deals.open("alice", "Racing") for s in stores))
+        (first, created_first), (second, created_second) = results
+        assert first.id == second.id
+        assert sorted([created_first, created_second]) == [False, True]
+        assert [d.id for d in stores[0].deals.list_for("alice")] == [first.id]
+    finally:
+        for each in stores:
+            each.close()
+
+
+def test_two_stores_writing_one_deal_at_once_lose_no_update(opener):
+    # Two replicas, each with its own connection(s), change the same deal 30 times at
+    # once. Each change adds a person (a stakeholder row) and an unknown fact (a list
+    # in the deal's own row, read, changed and written back): a lost update would
+    # drop one of either.
+    rounds = 30
+    stores = [opener(), opener()]
+    deal, _ = stores[0].deals.open("alice", "Contended")
+
+    def writer(store: Store, side: str) -> Callable[[], None]:
+        def write() -> None:
+            for i in range(rounds):
+                store.deals.apply(
+                    "alice",
+                    deal.id,
+                    [
+                        Change("person", f"{side} {i}", data={"add_roles": ["user"]}),
+                        Change("unknown", f"stance:{side} {i}"),
+                        Change("fact", "employees", i),
+                    ],
+                )
+
+        return write
+
+    try:
+        _in_threads(writer(stores[0], "left"), writer(stores[1], "right"))
+        stored = stores[1].deals.get_by_id("alice", deal.id)
+        expected = {f"{side} {i}" for side in ("left", "right") for i in range(rounds)}
+        assert {p.name for p in stored.stakeholders} == expected
+        assert len(stored.stakeholders) == 2 * rounds
+        assert set(stored.unknown) == {f"stance:{name}" for name in expected}
+        assert len(stored.unknown) == 2 * rounds
+        # Every change of the fact is logged against the value the write before it left,
+        # whichever side wrote it (no write from a stale read).
+        changes = [c for c in stored_changes(stores[0], deal.id) if c.fact == "employees"]
+        for before, after in zip(changes, changes[1:], strict=False):
+            assert after.old == before.new
+    finally:
+        for each in stores:
+            each.close()
+
+
+def stored_changes(store: Store, deal_id: int) -> List[FactChange]:
+    return store.history.fact_changes("alice", deal_id)
 
 
 # --- owner isolation -------------------------------------------------------------------

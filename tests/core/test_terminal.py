@@ -4,9 +4,9 @@ import io
 import socket
 import sys
 
-from dealcoach.chat_processes import port_taken, port_taken_sentence
-from dealcoach.terminal import is_stop, message_to_send, options_of, render_reply
-from dealcoach.training import run_with_progress
+from dealcoach.serving.chat_processes import port_taken, port_taken_sentence
+from dealcoach.serving.terminal import is_stop, message_to_send, options_of, render_reply
+from dealcoach.serving.training import run_with_progress
 
 SITUATION = '/give_facts{"purchase_situation": "%s"}'
 QUESTION = {

@@ -36,7 +36,12 @@ def servers(tmp_path_factory):
 def served(tmp_path_factory):
     """`dealcoach serve` (what `make serve` runs), on free loopback ports, with its defaults
     otherwise (no API token, INFO logs); shared by the browser and safe-defaults tests."""
-    work = tmp_path_factory.mktemp("serve")
+    yield from serving(tmp_path_factory.mktemp("serve"))
+
+
+def serving(work, **settings):
+    """Runs `dealcoach serve` in ``work`` with these extra environment ``settings`` and
+    yields what the tests need to reach it; stops it afterwards."""
     ports = {k: str(free_port()) for k in ("RASA", "ACTION", "WEB")}
     env = {
         **os.environ,
@@ -47,7 +52,9 @@ def served(tmp_path_factory):
         "DEALCOACH_TRACKER_DB": str(work / "tracker.db"),
         "DEALCOACH_MODEL": str(MODEL),
     }
-    env.pop("SLACK_BOT_TOKEN", None)
+    for variable in ("SLACK_BOT_TOKEN", "DEALCOACH_WEB_JWT_SECRET", "DEALCOACH_WEB_JWT_PUBLIC_KEY"):
+        env.pop(variable, None)
+    env.update(settings)
     log = open(work / "serve.log", "ab")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "dealcoach"), "serve"],

@@ -1,6 +1,6 @@
 """The real Rasa server and action server, started on loopback for end-to-end tests.
 
-The launching lives in ``dealcoach.loopback`` (``make bench`` uses it too); this adds
+The launching lives in ``testkit.loopback`` (``make bench`` uses it too); this adds
 what the tests need: Rasa's HTTP API with a token, the Slack channel with a known
 signing secret and the fake Slack API's address, INFO logs and ways to read them, and
 the deals of a sender read directly.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from dealcoach.cli import deal_record
-from dealcoach.loopback import LoopbackServers, free_port, http  # noqa: F401 (the tests' API)
+from dealcoach.serving.cli import deal_record
 from dealcoach.storage import open_store, owner_id
+from testkit.loopback import LoopbackServers, free_port, http  # noqa: F401 (the tests' API)
 from tests.conftest import MODEL, ROOT
 
 API_TOKEN = "e2e-test-token"

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dealcoach.deal import name_key
-from dealcoach.knowledge import load_knowledge
+from dealcoach.deals.deal import name_key
+from dealcoach.knowledge_base.loader import load_knowledge
 from dealcoach.storage import owner_id
 from tests.conftest import ROOT
 from tests.e2e.checks import integrity, query, report, troubled_lines

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from dealcoach.knowledge import load_knowledge
+from dealcoach.knowledge_base.loader import load_knowledge
 from dealcoach.storage import open_store
 from tests.conftest import MODEL, ROOT
 from tests.e2e.checks import integrity, query, report

@@ -17,8 +17,8 @@ import re
 import pytest
 import yaml
 
-from dealcoach.loopback import http
-from dealcoach.placeholders import RESPONSE_VALUES
+from dealcoach.knowledge_base.placeholders import RESPONSE_VALUES
+from testkit.loopback import http
 from tests.conftest import ROOT
 from tests.e2e.servers import API_TOKEN
 

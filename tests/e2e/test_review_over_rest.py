@@ -113,7 +113,7 @@ def test_facts_before_the_client_then_its_bare_name_start_the_review(servers):
 
 
 def test_a_no_to_the_coachs_reading_says_what_it_dropped(servers):
-    from dealcoach.loopback import http
+    from testkit.loopback import http
     from tests.e2e.servers import API_TOKEN
 
     me = "rep-check"

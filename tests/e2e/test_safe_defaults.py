@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dealcoach.serve import rasa_command, settings
+from dealcoach.serving.serve import rasa_command, settings
 from tests.conftest import ROOT
 from tests.e2e.servers import API_TOKEN
 
@@ -90,7 +90,7 @@ def test_rasa_http_api_is_off_without_a_token_and_guarded_with_one(served, serve
 def test_the_docs_say_never_to_expose_the_action_server():
     readme = (ROOT / "README.md").read_text()
     assert "the action server, always on 127.0.0.1; never expose it" in readme
-    assert "never expose it" in (ROOT / "dealcoach" / "serve.py").read_text()
+    assert "never expose it" in (ROOT / "dealcoach" / "serving" / "serve.py").read_text()
 
 
 def test_secrets_come_from_the_environment_only():

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dealcoach.sessions import SESSION_MESSAGES
+from dealcoach.serving.sessions import SESSION_MESSAGES
 from tests.e2e.checks import query
 
 DAY = 86400

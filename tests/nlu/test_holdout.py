@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dealcoach.evaluation import EVALUATED_ENTITIES, NAME_ENTITIES, evaluate, load_examples
-from dealcoach.extraction import KNOWLEDGE_ENTITIES
+from dealcoach.understanding.extraction import KNOWLEDGE_ENTITIES
+from testkit.evaluation import EVALUATED_ENTITIES, NAME_ENTITIES, evaluate, load_examples
 from tests.conftest import ROOT
 
 NLU = ROOT / "tests" / "nlu"

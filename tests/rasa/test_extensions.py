@@ -5,7 +5,7 @@ from rasa.core.processor import MessageProcessor
 
 import nlu_components  # noqa: F401 (importing it is what switches the extensions on)
 import rasa_extensions
-from dealcoach.interview import READ_CHARACTERS, long_message_note
+from dealcoach.coaching.interview import READ_CHARACTERS, long_message_note
 from rasa_extensions.long_messages import start_of
 from tests.conftest import ROOT
 

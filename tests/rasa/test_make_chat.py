@@ -26,11 +26,12 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
-from dealcoach.chat_processes import port_taken
-from dealcoach.cli import export
-from dealcoach.loopback import free_port
+from dealcoach.serving.chat_processes import port_taken
+from dealcoach.serving.cli import export
+from dealcoach.serving.terminal import PROMPT, WELCOME
+from dealcoach.settings import default
 from dealcoach.storage import open_store
-from dealcoach.terminal import PROMPT, WELCOME
+from testkit.loopback import free_port
 from tests.conftest import MODEL, ROOT
 
 pexpect = pytest.importorskip("pexpect")
@@ -62,7 +63,7 @@ class Chat:
             "DEALCOACH_ACTION_PORT": str(self.action_port),
         }
         args = [
-            "--no-print-directory", "-o", f"{VENV}/.installed", "-o", "models/dealcoach.tar.gz",
+            "--no-print-directory", "-o", f"{VENV}/.installed", "-o", default("model"),
             "chat", f"VENV={VENV}",
         ]  # fmt: skip
         self.child = pexpect.spawn(

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from dealcoach.loopback import RASA, free_port, http, rasa_env, wait_until_answers
+from testkit.loopback import RASA, free_port, http, rasa_env, wait_until_answers
 from tests.conftest import MODEL, ROOT
 
 

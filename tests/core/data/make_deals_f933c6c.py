@@ -27,7 +27,7 @@ OUT = HERE / f"deals_{COMMIT}.sql"
 
 def write_with_old_store(db_path: Path) -> None:
     """Every table of the old schema gets rows, through the old store's own methods."""
-    from dealcoach.deal import Change
+    from dealcoach.deals.deal import Change
     from dealcoach.store import SQLiteDealStore
 
     store = SQLiteDealStore(db_path)

@@ -1,0 +1,1 @@
+"""Learning the job: concepts explained, applied to a deal, and quizzes."""
