@@ -1,26 +1,28 @@
-"""What every action shares: the knowledge base and the deal store, loaded once per
-action-server process (not per request), and the translation from tracker to core."""
+"""What every action shares: the knowledge base, the deal store and the coach, loaded
+once per action-server process (not per request), and the translation between Rasa's
+tracker and the core: tracker in (``coach_call``), reply out (``send``)."""
 
-import json
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from dealcoach.coaching import interview
-from dealcoach.coaching.interview import Asked, Turn
-from dealcoach.deals.deal import Deal
-from dealcoach.deals.matching import find_deal
+from channels.slack_blocks import advice_message, brief_message
 from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
-from dealcoach.knowledge_base.placeholders import RESPONSE_VALUES, check_responses
+from dealcoach.knowledge_base.placeholders import check_response_values, check_responses
+from dealcoach.serving.coach import AdviceCard, Coach, Conversation, Message, Reply
 from dealcoach.storage import Store, open_store, owner_id
-from dealcoach.understanding.entity_check import checked_entities
+from dealcoach.understanding.turns import Turn, turn_from_message
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+
+#: The slots the coach reads and sets (``Conversation``, ``Reply.slots``).
+CONVERSATION_SLOTS = ("pending_check", "pending_entities", "pending_delete", "last_concept")
 
 
 @lru_cache(maxsize=1)
@@ -33,15 +35,58 @@ def deal_store() -> Store:
     return open_store()
 
 
+@lru_cache(maxsize=1)
+def coach() -> Coach:
+    return Coach(knowledge_base(), deal_store())
+
+
 def load_at_start() -> None:
     """Load the knowledge base and open the deal store now (the server is starting), and
     check that every domain.yml response uses only the values ``say`` gives it."""
     check_responses(DOMAIN_FILE)
     kb, store = knowledge_base(), deal_store()
+    coach()
     logging.getLogger(__name__).info(
         "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
         len(kb.concepts), len(kb.rules), store.location,
     )  # fmt: skip
+
+
+#: A coach method: (owner, turn, conversation) -> reply.
+CoachCall = Callable[[str, Turn, Conversation], Reply]
+
+
+def coach_call(
+    dispatcher: CollectingDispatcher, tracker: Tracker, call: CoachCall
+) -> List[Dict[str, Any]]:
+    """Run one coach method on the tracker's latest message and send its reply."""
+    reply = call(owner_of(tracker), latest_turn(tracker), conversation_of(tracker))
+    return send(dispatcher, reply, slack=on_slack(tracker))
+
+
+def send(
+    dispatcher: CollectingDispatcher, reply: Reply, slack: bool = False
+) -> List[Dict[str, Any]]:
+    """Utter the reply's messages (cards as Slack layouts on Slack); its slot events."""
+    for message in reply.messages:
+        _utter(dispatcher, message, slack)
+    return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+def _utter(dispatcher: CollectingDispatcher, message: Message, slack: bool) -> None:
+    buttons = [{"title": b.title, "payload": b.payload} for b in message.buttons] or None
+    if message.response is not None:
+        say(dispatcher, message.response, buttons, **message.values)
+    elif slack and message.card is not None:
+        card = message.card
+        layout = (
+            advice_message(card.report, card.company)
+            if isinstance(card, AdviceCard)
+            else brief_message(card.brief)
+        )
+        dispatcher.utter_message(json_message=layout)
+    else:
+        dispatcher.utter_message(text=message.text, buttons=buttons)
 
 
 def say(
@@ -54,16 +99,11 @@ def say(
 
     Rasa fills a response's ``{company}`` from the values sent with it and, when one is
     missing, sends the text with the raw placeholder (``You have no deal called
-    {company}``), saying so only in its log. Every action utters responses through
-    here: the values must be those ``RESPONSE_VALUES`` lists for the response (checked
-    against domain.yml when the action server starts), never None, or this raises.
+    {company}``), saying so only in its log. Every response goes out through here: the
+    values must be those ``RESPONSE_VALUES`` lists for the response (checked against
+    domain.yml when the action server starts), never None, or this raises.
     """
-    expected = set(RESPONSE_VALUES.get(response, ()))
-    given = {name for name, value in values.items() if value is not None and value != ""}
-    if given != expected or len(values) != len(given):
-        raise ValueError(
-            f"{response} takes {sorted(expected) or 'no values'}, was given {values!r}"
-        )
+    check_response_values(response, values)
     dispatcher.utter_message(response=response, buttons=buttons, **values)
 
 
@@ -80,39 +120,13 @@ def owner_of(tracker: Tracker) -> str:
 
 def latest_turn(tracker: Tracker) -> Turn:
     """The latest message, its entities checked: only values the deal model can hold."""
-    message = tracker.latest_message or {}
-    return Turn(
-        intent=(message.get("intent") or {}).get("name") or "",
-        entities=checked_entities(knowledge_base(), message.get("entities") or []),
-        text=message.get("text") or "",
-        command=bool(message.get("command")),
-        candidates=list(message.get("fact_candidates") or []),
-    )
+    return turn_from_message(knowledge_base(), tracker.latest_message or {})
 
 
-def answers_review(owner: str, turn: Turn) -> Deal | None:
-    """The deal under review when this message answers it (``interview.answers_review``)."""
-    deal = deal_store().active_deal(owner)
-    return deal if interview.answers_review(deal, turn, knowledge_base()) else None
-
-
-def answers_the_question(owner: str, turn: Turn) -> Deal | None:
-    """The deal under review when this message gives what its last question asked
-    (``interview.answers_the_question``)."""
-    deal = deal_store().active_deal(owner)
-    return deal if interview.answers_the_question(knowledge_base(), deal, turn) else None
-
-
-def client_answer(tracker: Tracker, turn: Turn) -> str | None:
-    """The client the message names; just after "Which client is this about?", what
-    the reply names as one (``interview.client_in_reply``)."""
-    if asked_which_client(tracker):
-        return interview.client_in_reply(turn)
-    return turn.company()
-
-
-def asked_which_client(tracker: Tracker) -> bool:
-    return last_response(tracker) == "utter_which_client"
+def conversation_of(tracker: Tracker) -> Conversation:
+    """What the conversation remembers: the coach's slots and the bot's last response."""
+    slots = {name: tracker.get_slot(name) for name in CONVERSATION_SLOTS}
+    return Conversation.from_slots(knowledge_base(), slots, last_response(tracker))
 
 
 def last_response(tracker: Tracker) -> str | None:
@@ -121,62 +135,6 @@ def last_response(tracker: Tracker) -> str | None:
         if event.get("event") == "bot":
             return (event.get("metadata") or {}).get("utter_action")
     return None
-
-
-def ask(dispatcher: CollectingDispatcher, question: Asked) -> None:
-    """Put an interview question, with buttons where the answer is a closed set."""
-    buttons: List[Dict[str, Any]] = []
-    for button in question.buttons:
-        if button.get("intent"):
-            payload = "/" + button["intent"]
-        elif button["value"]:
-            payload = "/give_facts" + _json(button["value"])
-        else:
-            payload = "/dont_know"
-        buttons.append({"title": button["title"], "payload": payload})
-    dispatcher.utter_message(text=question.text, buttons=buttons or None)
-
-
-def _json(value: Dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def resolve_deal(
-    dispatcher: CollectingDispatcher, owner: str, company: Optional[str], intent: str
-) -> Optional[Deal]:
-    """The deal ``company`` names (matched forgivingly), else the one being worked on.
-
-    Says so and returns None when the name matches nothing of this salesperson's, or
-    asks which one is meant when it could be several: never another owner's deal.
-    """
-    store = deal_store()
-    if not company:
-        deal = store.active_deal(owner)
-        if deal is None:
-            say(dispatcher, "utter_which_client")
-        return deal
-    match = find_deal(store.deals.list_for(owner), company)
-    if match.deal is not None:
-        return match.deal
-    if match.ambiguous:
-        dispatcher.utter_message(
-            text="Which one do you mean?",
-            buttons=[
-                {"title": d.company, "payload": f"/{intent}" + _json({"company": d.company})}
-                for d in match.candidates
-            ],
-        )
-    else:
-        say(dispatcher, "utter_no_such_deal", company=company)
-    return None
-
-
-def named_or_active_deal(
-    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
-) -> Optional[Deal]:
-    """``resolve_deal`` for the company the latest message names."""
-    company = latest_turn(tracker).company()
-    return resolve_deal(dispatcher, owner_of(tracker), company, intent)
 
 
 def on_slack(tracker: Tracker) -> bool:

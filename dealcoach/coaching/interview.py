@@ -41,6 +41,7 @@ from dealcoach.deals.matching import find_deal
 from dealcoach.knowledge_base.loader import KnowledgeBase, Question
 from dealcoach.knowledge_base.placeholders import fill_all
 from dealcoach.understanding.numbers import parse_count
+from dealcoach.understanding.turns import Entity, Turn
 
 PERSON_FACTS = ("role", "stance", "met", "job_title")
 #: The NLU reads this many characters of a message (rasa_extensions/long_messages.py).
@@ -53,29 +54,6 @@ _PERSON_FIELDS = (
 _CLAUSE_BREAK = re.compile(r"[,;.!?]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(he|she|him|her|they|them|his)\b", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")
-
-
-@dataclass
-class Turn:
-    """One user message as the NLU gave it."""
-
-    intent: str
-    entities: List[Dict[str, Any]]
-    text: str = ""
-    #: The intent was an explicit command ("update Globex: ..."), not a guess.
-    command: bool = False
-    #: The understanding's untaken best guesses ({"entity", "value", "confidence"},
-    #: ``about: asked`` for stance and met of the person just asked about).
-    candidates: List[Dict[str, Any]] = field(default_factory=list)
-
-    def deal_facts(self) -> List[Dict[str, Any]]:
-        """What the message says about a deal (not which deal, not a concept)."""
-        return [e for e in self.entities if e.get("entity") not in ("company", "concept")]
-
-    def company(self) -> str | None:
-        """The client the message names, if any."""
-        names = [str(e["value"]).strip() for e in self.entities if e.get("entity") == "company"]
-        return names[0] if names and names[0] else None
 
 
 #: Intents a short reply is reliably classified into, and that are never a client's
@@ -97,9 +75,7 @@ def client_in_reply(turn: Turn) -> str | None:
     for lead in _CLIENT_LEADS:
         if text.lower().startswith((lead + " ", lead + ":")):
             text = text[len(lead) :].strip(" :")
-    stated = [
-        e for e in turn.deal_facts() if e.get("entity") != "person" and e.get("source") != "learned"
-    ]
+    stated = [e for e in turn.deal_facts() if e.entity != "person" and e.source != "learned"]
     if not stated and len(text) > 1 and len(text.split()) <= 5 and _NAME_LIKE.match(text):
         return text
     return turn.company()
@@ -137,13 +113,10 @@ def answers_the_question(kb: KnowledgeBase, deal: Deal | None, turn: Turn) -> bo
         return False
     if question.role:
         return any(
-            e.get("entity") == "role" and e.get("value") == question.role and not e.get("negated")
-            for e in turn.entities
+            e.entity == "role" and e.value == question.role and not e.negated for e in turn.entities
         )
     asked = question.entity or question.per_person
-    return asked is not None and any(
-        e.get("entity") == asked and not e.get("negated") for e in turn.entities
-    )
+    return asked is not None and any(e.entity == asked and not e.negated for e in turn.entities)
 
 
 def misread_client(kb: KnowledgeBase, deal: Deal | None, turn: Turn, deals: Sequence[Deal]) -> bool:
@@ -160,9 +133,7 @@ def misread_client(kb: KnowledgeBase, deal: Deal | None, turn: Turn, deals: Sequ
         return False
     question = kb.question(deal.asking)
     asked = question.entity if question is not None else None
-    return asked is not None and any(
-        e.get("entity") == asked and not e.get("negated") for e in turn.entities
-    )
+    return asked is not None and any(e.entity == asked and not e.negated for e in turn.entities)
 
 
 @dataclass
@@ -380,7 +351,7 @@ def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
             outcome.changes.append(Change("unknown", deal.asking))
             outcome.noted.append(f"{_question_label(deal.asking)}: unknown for now")
         return outcome
-    entities = [e for e in turn.entities if e.get("entity") and e.get("value") is not None]
+    entities = [e for e in turn.entities if e.value is not None]
     _read_deal_facts(kb, deal, turn, entities, outcome)
     _read_people(kb, deal, turn, entities, outcome)
     _read_opening_value(kb, deal, turn, outcome)
@@ -414,16 +385,14 @@ def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome
     if kind in DEAL_FACTS:
         if any(c.kind == "fact" and c.key == kind for c in outcome.changes):
             return
-        guess = next(
-            (c for c in turn.candidates if c.get("entity") == kind and not c.get("about")), None
-        )
-        if guess is None or guess["value"] == getattr(deal, kind):
+        guess = next((c for c in turn.candidates if c.entity == kind and not c.about_asked), None)
+        if guess is None or guess.value == getattr(deal, kind):
             return
-        if guess["confidence"] >= CONTEXT_ACCEPT:
-            outcome.changes.append(Change("fact", kind, guess["value"]))
-            outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, guess['value'])}")
-        elif guess["confidence"] >= CONTEXT_CHECK:
-            outcome.check = {kind: str(guess["value"])}
+        if guess.confidence >= CONTEXT_ACCEPT:
+            outcome.changes.append(Change("fact", kind, guess.value))
+            outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, guess.value)}")
+        elif guess.confidence >= CONTEXT_CHECK:
+            outcome.check = {kind: str(guess.value)}
         return
     person = deal.stakeholder(who) if kind in ("stance", "met") else None
     if person is None or any(
@@ -432,12 +401,12 @@ def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome
     ):
         return
     guess = next(
-        (c for c in turn.candidates if c.get("entity") == kind and c.get("about") == "asked"),
+        (c for c in turn.candidates if c.entity == kind and c.about_asked),
         None,
     )
-    if guess is None or guess["confidence"] < CONTEXT_PERSON:
+    if guess is None or guess.confidence < CONTEXT_PERSON:
         return
-    value: Any = guess["value"] == "met" if kind == "met" else guess["value"]
+    value: Any = guess.value == "met" if kind == "met" else guess.value
     outcome.changes.append(Change("person", person.name, data={kind: value}))
     outcome.noted.append(
         f"{person.name}: " + (("met" if value else "not met yet") if kind == "met" else value)
@@ -454,26 +423,26 @@ def _question_label(key: str) -> str:
 
 
 def _read_deal_facts(
-    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Dict[str, Any]], outcome: Outcome
+    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Entity], outcome: Outcome
 ) -> None:
     values: Dict[str, Any] = {}
     for entity in entities:
-        name = entity["entity"]
+        name = entity.entity
         if name not in DEAL_FACTS:
             continue
-        if entity.get("negated"):
-            if getattr(deal, name) == entity["value"] and name not in values:
+        if entity.negated:
+            if getattr(deal, name) == entity.value and name not in values:
                 values[name] = None
             continue
         if (
-            entity.get("source") == "learned"
+            entity.source == "learned"
             and getattr(deal, name) is not None
             and turn.intent != "correction"
         ):
             # A model's guess never replaces a known fact: a pattern or a correction does.
             continue
         # Several values of one fact in a message: the last one said stands.
-        values[name] = int(entity["value"]) if name == "employees" else entity["value"]
+        values[name] = int(entity.value) if name == "employees" else entity.value
     if "employees" not in values and deal.asking == "company_size":
         count = parse_count(re.sub(r"^(about|around|roughly|approx\.?|~|maybe)\s+", "", turn.text))
         if count:
@@ -496,11 +465,11 @@ def _read_deal_facts(
 
 
 def _read_people(
-    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Dict[str, Any]], outcome: Outcome
+    kb: KnowledgeBase, deal: Deal, turn: Turn, entities: List[Entity], outcome: Outcome
 ) -> None:
-    people = [e for e in entities if e["entity"] == "person"]
+    people = [e for e in entities if e.entity == "person"]
     people += known_people(deal, turn.text, people)
-    facts = [e for e in entities if e["entity"] in PERSON_FACTS]
+    facts = [e for e in entities if e.entity in PERSON_FACTS]
     asked_person = _asked_person(deal)
     asked_role = deal.asking[5:] if deal.asking and deal.asking.startswith("role:") else None
     if not people and not facts:
@@ -514,9 +483,9 @@ def _read_people(
                 name = ""
             group = _group_named(kb, turn.text)
             if group is not None:
-                facts = [{"entity": "job_title", "value": None, "text": group}]
+                facts = [Entity("job_title", None, text=group, source="interview")]
             elif _NAME_LIKE.match(name) and len(name.split()) <= 4:
-                people = [{"entity": "person", "value": name}]
+                people = [Entity("person", name, source="interview")]
         if not people and not facts:
             _read_yes_no_about_person(kb, deal, turn, asked_person, outcome)
             return
@@ -528,19 +497,19 @@ def _read_people(
         if anchor.get("title"):
             updates[anchor["name"]]["title"] = anchor["title"]
     for fact in facts:
-        if fact["entity"] == "job_title":
+        if fact.entity == "job_title":
             continue
         target = _owner_of(fact, anchors, turn.text, deal, asked_person)
         if target is None:
             continue
         update = updates.setdefault(target, {"named": True})
-        if fact["entity"] == "role":
-            key = "remove_roles" if fact.get("negated") else "add_roles"
-            update.setdefault(key, []).append(fact["value"])
-        elif fact["entity"] == "stance" and not fact.get("negated"):
-            update["stance"] = fact["value"]
-        elif fact["entity"] == "met":
-            update["met"] = fact["value"] == "met"
+        if fact.entity == "role":
+            key = "remove_roles" if fact.negated else "add_roles"
+            update.setdefault(key, []).append(fact.value)
+        elif fact.entity == "stance" and not fact.negated:
+            update["stance"] = fact.value
+        elif fact.entity == "met":
+            update["met"] = fact.value == "met"
     if asked_role and len(updates) == 1:
         only = next(iter(updates.values()))
         # "Petra Lang is the CFO" names the CFO we knew: no answer to the question.
@@ -620,13 +589,11 @@ def _asked_person(deal: Deal) -> Stakeholder | None:
     return None
 
 
-def known_people(
-    deal: Deal, text: str, found: Sequence[Dict[str, Any]] = ()
-) -> List[Dict[str, Any]]:
+def known_people(deal: Deal, text: str, found: Sequence[Entity] = ()) -> List[Entity]:
     """Stakeholders of the deal that the message names (full or first name, any case)
     and the name recogniser missed: "luc does that himself too" is Luc Delacroix."""
-    taken = [(e.get("start"), e.get("end")) for e in found]
-    out: List[Dict[str, Any]] = []
+    taken = [(e.start, e.end) for e in found]
+    out: List[Entity] = []
     for person in (p for p in deal.stakeholders if p.named):
         for form in dict.fromkeys([person.name, person.name.split()[0]]):
             if len(form) < 3:
@@ -640,9 +607,8 @@ def known_people(
             )
             if not overlaps:
                 out.append(
-                    {"entity": "person", "value": person.name, "start": match.start(),
-                     "end": match.end()}
-                )  # fmt: skip
+                    Entity("person", person.name, match.start(), match.end(), source="interview")
+                )
                 taken.append((match.start(), match.end()))
             break
     return out
@@ -705,46 +671,44 @@ def _read_yes_no_about_person(
         outcome.noted.append(f"{person.name}: {'met' if met else 'not met yet'}")
 
 
-def _anchors(
-    text: str, people: Sequence[Dict[str, Any]], facts: Sequence[Dict[str, Any]]
-) -> List[Dict[str, Any]]:
+def _anchors(text: str, people: Sequence[Entity], facts: Sequence[Entity]) -> List[Dict[str, Any]]:
     """The people a message talks about: names, and titles standing without a name."""
     anchors = [
         {
-            "name": str(p["value"]).strip(),
-            "start": p.get("start"),
-            "end": p.get("end"),
+            "name": str(p.value).strip(),
+            "start": p.start,
+            "end": p.end,
             "named": True,
             "title": None,
             "title_id": None,
         }
         for p in people
     ]
-    for title in (f for f in facts if f["entity"] == "job_title"):
+    for title in (f for f in facts if f.entity == "job_title"):
         owner = _name_beside(title, anchors) or _nearest(text, title, anchors, clause_only=True)
-        label = str(title.get("text") or title["value"]).strip()
+        label = str(title.text or title.value).strip()
         label = re.sub(r"^(the|our|their|a|an)\s+", "", label, flags=re.IGNORECASE)
         if owner is not None and owner["named"]:
             owner["title"] = owner["title"] or label
-            if not title.get("negated"):
-                owner["title_id"] = owner["title_id"] or title["value"]
+            if not title.negated:
+                owner["title_id"] = owner["title_id"] or title.value
             continue
         anchors.append(
             {
                 "name": label,
-                "start": title.get("start"),
-                "end": title.get("end"),
+                "start": title.start,
+                "end": title.end,
                 "named": False,
                 "title": label,
-                "title_id": None if title.get("negated") else title["value"],
+                "title_id": None if title.negated else title.value,
             }
         )
     return anchors
 
 
-def _name_beside(title: Dict[str, Any], anchors: List[Dict[str, Any]]) -> Dict[str, Any] | None:
+def _name_beside(title: Entity, anchors: List[Dict[str, Any]]) -> Dict[str, Any] | None:
     """The name written right next to a title: "Petra Lang, CFO", "Jan from proc"."""
-    start, end = title.get("start"), title.get("end")
+    start, end = title.start, title.end
     if start is None or end is None:
         return None
     close = [
@@ -758,7 +722,7 @@ def _name_beside(title: Dict[str, Any], anchors: List[Dict[str, Any]]) -> Dict[s
 
 
 def _owner_of(
-    fact: Dict[str, Any],
+    fact: Entity,
     anchors: List[Dict[str, Any]],
     text: str,
     deal: Deal,
@@ -767,24 +731,24 @@ def _owner_of(
     owner = _nearest(text, fact, anchors, clause_only=True)
     if owner is not None:
         return owner["name"]
-    if asked_person is not None and fact["entity"] in ("stance", "met"):
+    if asked_person is not None and fact.entity in ("stance", "met"):
         return asked_person.name
     owner = _nearest(text, fact, anchors, clause_only=False)
     if owner is not None:
         return owner["name"]
     if asked_person is not None:
         return asked_person.name
-    if deal.stakeholders and (_PRONOUN.search(text) or fact["entity"] in ("stance", "met")):
+    if deal.stakeholders and (_PRONOUN.search(text) or fact.entity in ("stance", "met")):
         return deal.stakeholders[-1].name
     return None
 
 
 def _nearest(
-    text: str, fact: Dict[str, Any], anchors: List[Dict[str, Any]], clause_only: bool
+    text: str, fact: Entity, anchors: List[Dict[str, Any]], clause_only: bool
 ) -> Dict[str, Any] | None:
     """The anchor ``fact`` is about: in its clause (or, failing that, anywhere in the
     message), the nearest one before it, else the nearest after it."""
-    start = fact.get("start")
+    start = fact.start
     if start is None:
         return anchors[0] if len(anchors) == 1 else None
     if clause_only:

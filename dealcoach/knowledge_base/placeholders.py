@@ -64,6 +64,18 @@ RESPONSE_VALUES: Dict[str, Tuple[str, ...]] = {
     "utter_question_left_open": ("topic",),
 }
 
+
+def check_response_values(response: str, values: Dict[str, Any]) -> None:
+    """``ValueError`` unless ``values`` are exactly those ``RESPONSE_VALUES`` lists for
+    the response, none empty: Rasa would send a missing one as a raw ``{company}``."""
+    expected = set(RESPONSE_VALUES.get(response, ()))
+    given = {name for name, value in values.items() if value is not None and value != ""}
+    if given != expected or len(values) != len(given):
+        raise ValueError(
+            f"{response} takes {sorted(expected) or 'no values'}, was given {values!r}"
+        )
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

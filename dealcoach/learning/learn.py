@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from dealcoach.coaching.advice import matches, render
 from dealcoach.deals.deal import Deal
 from dealcoach.knowledge_base.loader import KnowledgeBase
+from dealcoach.understanding.turns import Entity
 
 #: Entity types whose values point at a concept ("explain a modified rebuy").
 _CONCEPT_CARRIERS = (
@@ -21,15 +22,15 @@ _CONCEPT_CARRIERS = (
 )
 
 
-def concept_of(kb: KnowledgeBase, entities: Iterable[Dict[str, Any]]) -> Optional[str]:
+def concept_of(kb: KnowledgeBase, entities: Iterable[Entity]) -> Optional[str]:
     """The concept a message asks about: a ``concept`` entity, else the concept behind
     a canonical value it names ("what does a gatekeeper do?" -> role_gatekeeper)."""
     entities = list(entities)
     for entity in entities:
-        if entity.get("entity") == "concept" and entity.get("value") in kb.concepts:
-            return str(entity["value"])
+        if entity.entity == "concept" and entity.value in kb.concepts:
+            return str(entity.value)
     for entity in entities:
-        name, value = entity.get("entity"), entity.get("value")
+        name, value = entity.entity, entity.value
         if name in _CONCEPT_CARRIERS and name in kb.entities:
             known = kb.entities[name].values.get(str(value))
             if known and known.concept:

@@ -17,10 +17,11 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.learning.learn import concept_of
+from dealcoach.understanding.turns import Entity
 
 QUIZ_LENGTH = 5
 LETTERS = "abcd"
@@ -118,7 +119,7 @@ def draw(
     return (scenarios[:take] + definitions)[:count]
 
 
-def topic_asked(kb: KnowledgeBase, text: str, entities: Iterable[Dict[str, Any]]) -> Optional[str]:
+def topic_asked(kb: KnowledgeBase, text: str, entities: Iterable[Entity]) -> Optional[str]:
     """The topic a "quiz me on ..." message names, if any."""
     concept = concept_of(kb, entities)
     if concept:
@@ -135,13 +136,13 @@ def choice_label(kb: KnowledgeBase, concept_id: str) -> str:
 
 
 def read_answer(
-    kb: KnowledgeBase, q: QuizQuestion, text: str, entities: Iterable[Dict[str, Any]]
+    kb: KnowledgeBase, q: QuizQuestion, text: str, entities: Iterable[Entity]
 ) -> Optional[str]:
     """The choice (a concept id) a reply picks: a button, a letter, "the second one", a name."""
     entities = list(entities)
     for entity in entities:
-        if entity.get("entity") == "quiz_choice" and entity.get("value") in q.choices:
-            return str(entity["value"])
+        if entity.entity == "quiz_choice" and entity.value in q.choices:
+            return str(entity.value)
     lowered = text.lower().strip()
     letter = _LETTER_ANSWER.fullmatch(lowered)
     if letter and LETTERS.index(letter.group(1)) < len(q.choices):

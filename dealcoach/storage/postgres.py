@@ -24,6 +24,14 @@ snapshot), so both changes end up in the deal. Why locks rather than the other t
   client inside it), and contention is rare: one salesperson's deal, and Rasa's lock
   store already serialises one conversation.
 
+**A unit of work (``Store.transaction``) is one connection and one transaction.** The
+coach handles a message inside ``with store.transaction():``; the connection is held
+by the thread for the block, and every repository call in it runs on that connection,
+in that transaction, instead of taking one of its own from the pool. Inside such a
+block a deal is read for writing: ``get``, ``get_by_id`` and ``list_for`` lock the rows
+they read (``FOR UPDATE``), so ``apply_to`` writes the deal as read with no other
+replica's write in between, exactly as ``apply`` does with its own lock.
+
 Writes to one salesperson's quizzes take a transaction-scoped advisory lock on the
 owner instead (a quiz has no parent row to lock), so that two replicas starting or
 answering quizzes for one person cannot leave two quizzes running. Reads run in
@@ -51,7 +59,7 @@ import os
 import threading
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, ContextManager, Dict, Iterator, List, Sequence, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -239,6 +247,28 @@ class PostgresDatabase:
             # of the connection, which is rolled back and reused.)
             self._give_back(connection)
 
+    def in_write_transaction(self) -> bool:
+        """Whether this thread is inside a write transaction (a unit of work, or a write
+        method's own): a deal read there is read for writing, and locked."""
+        return getattr(self._local, "connection", None) is not None and self._local.write
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the current write transaction that an error undoes alone: the
+        transaction goes on without it (PostgreSQL otherwise refuses every later
+        statement of a transaction in which one failed)."""
+        if not self.in_write_transaction():
+            raise RuntimeError("a savepoint is for use inside a write transaction()")
+        self.execute("SAVEPOINT dealcoach_part")
+        try:
+            yield
+        except BaseException:
+            if not self._local.connection.closed:
+                with suppress(psycopg2.Error):
+                    self.execute("ROLLBACK TO SAVEPOINT dealcoach_part")
+            raise
+        self.execute("RELEASE SAVEPOINT dealcoach_part")
+
     def cursor(self) -> Any:
         """A plain cursor on the current write transaction (bulk work: ``transfer.py``)."""
         if getattr(self._local, "connection", None) is None or not self._local.write:
@@ -321,10 +351,15 @@ class PostgresDeals:
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
 
+    def _for_writing(self) -> str:
+        """The lock clause of a deal read: ``FOR UPDATE`` inside a write transaction
+        (the deal may be written back with ``apply_to``), none in a read."""
+        return " FOR UPDATE" if self._db.in_write_transaction() else ""
+
     def get(self, owner: str, company: str) -> Deal | None:
         with self._db.transaction(write=False):
             rows = self._db.rows(
-                "SELECT * FROM deals WHERE owner = %s AND company_key = %s",
+                "SELECT * FROM deals WHERE owner = %s AND company_key = %s" + self._for_writing(),
                 [owner, name_key(company)],
             )
             return self._deal(rows[0]) if rows else None
@@ -332,12 +367,19 @@ class PostgresDeals:
     def get_by_id(self, owner: str, deal_id: int) -> Deal | None:
         with self._db.transaction(write=False):
             rows = self._db.rows(
-                "SELECT * FROM deals WHERE owner = %s AND id = %s", [owner, deal_id]
+                "SELECT * FROM deals WHERE owner = %s AND id = %s" + self._for_writing(),
+                [owner, deal_id],
             )
             return self._deal(rows[0]) if rows else None
 
     def list_for(self, owner: str) -> List[Deal]:
         with self._db.transaction(write=False):
+            if self._db.in_write_transaction():
+                # Locked in id order, whatever order they are listed in, so that two
+                # transactions locking one owner's deals cannot wait for each other.
+                self._db.rows(
+                    "SELECT id FROM deals WHERE owner = %s ORDER BY id FOR UPDATE", [owner]
+                )
             rows = self._db.rows(
                 "SELECT * FROM deals WHERE owner = %s ORDER BY updated_at DESC, id DESC", [owner]
             )
@@ -406,23 +448,37 @@ class PostgresDeals:
             # The lock first, then the read: a concurrent writer of this deal has either
             # committed already (and we read its result) or waits for our commit.
             deal = self._deal(self._db.lock_deal(owner, deal_id))
-            facts_before = {name: getattr(deal, name) for name in DEAL_FACTS}
-            people_before = {
-                person.id: _stakeholder_values(deal_id, position, person)
-                for position, person in enumerate(deal.stakeholders)
-            }
-            for change in changes:
-                apply_change(deal, change)
-            now = _now()
-            self._write_deal(deal, now)
-            self._write_stakeholders(deal, people_before)
-            for name in DEAL_FACTS:
-                if getattr(deal, name) != facts_before[name]:
-                    self._db.execute(
-                        "INSERT INTO fact_log (deal_id, field, old, new, changed_at) "
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        [deal_id, name, _text(facts_before[name]), _text(getattr(deal, name)), now],
-                    )
+            return self._write_changes(deal, changes)
+
+    def apply_to(self, owner: str, deal: Deal, changes: Sequence[Change]) -> Deal:
+        with self._db.transaction():
+            # Read in this transaction with its row locked (``get_by_id`` inside a unit
+            # of work), so nobody wrote it since; locking again is free and refuses a
+            # deal that is not the owner's before anything is written.
+            self._db.lock_deal(owner, int(deal.id or 0))
+            return self._write_changes(deal, changes)
+
+    def _write_changes(self, deal: Deal, changes: Sequence[Change]) -> Deal:
+        """Apply the changes to the deal (locked and read in this transaction) and write
+        what changed: the deal's row, the stakeholders that changed, the fact log."""
+        deal_id = int(deal.id or 0)
+        facts_before = {name: getattr(deal, name) for name in DEAL_FACTS}
+        people_before = {
+            person.id: _stakeholder_values(deal_id, position, person)
+            for position, person in enumerate(deal.stakeholders)
+        }
+        for change in changes:
+            apply_change(deal, change)
+        now = _now()
+        self._write_deal(deal, now)
+        self._write_stakeholders(deal, people_before)
+        for name in DEAL_FACTS:
+            if getattr(deal, name) != facts_before[name]:
+                self._db.execute(
+                    "INSERT INTO fact_log (deal_id, field, old, new, changed_at) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    [deal_id, name, _text(facts_before[name]), _text(getattr(deal, name)), now],
+                )
         deal.updated_at = now
         return deal
 
@@ -471,7 +527,9 @@ class PostgresDeals:
         if not name_key(company):
             raise ValueError("a deal needs a client name")
         try:
-            with self._db.transaction():
+            # The savepoint: inside a unit of work, a clash found by the unique index
+            # undoes the rename alone and the coach's transaction goes on.
+            with self._db.transaction(), self._db.savepoint():
                 self._db.lock_deal(owner, deal_id)
                 clash = self.get(owner, company)
                 if clash is not None and clash.id != deal_id:
@@ -725,6 +783,11 @@ class PostgresStore(Store):
             sessions=PostgresSessions(self.database),
             quizzes=PostgresQuizzes(self.database),
         )
+
+    def transaction(self) -> ContextManager[None]:
+        """One connection of the pool held for the block, one write transaction on it:
+        every repository call inside runs there (see the module's docstring)."""
+        return self.database.transaction(write=True)
 
     def close(self) -> None:
         self.database.close()

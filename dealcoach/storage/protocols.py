@@ -18,13 +18,15 @@ A confirmation waiting for the salesperson's yes (deleting a deal) is not here: 
 a slot of Rasa's tracker (``pending_delete``), which keeps the deal's id only, and
 the deletion itself goes through ``DealRepository.delete`` with the owner.
 
-``Store`` bundles the four repositories of one backend: one object to open and close.
+``Store`` bundles the four repositories of one backend: one object to open and close,
+and ``Store.transaction`` makes any number of their calls one unit of work (the coach
+reads, applies, advises and logs a message in one).
 ``tests/core/test_store_contract.py`` is the behaviour every backend must show.
 """
 
 from __future__ import annotations
 
-from typing import List, Protocol, Sequence
+from typing import ContextManager, List, Protocol, Sequence
 
 from dealcoach.deals.deal import Change, Deal
 from dealcoach.storage.records import (
@@ -69,6 +71,16 @@ class DealRepository(Protocol):
 
         Each fact that changes is recorded in the deal's history. ``UnknownDeal`` when
         the owner has no such deal; any error leaves the deal as it was."""
+        ...
+
+    def apply_to(self, owner: str, deal: Deal, changes: Sequence[Change]) -> Deal:
+        """``apply`` without reading the deal again: ``deal`` is the owner's deal as read
+        in the current ``Store.transaction``; it is changed in place and written.
+
+        One message reads its deal once and writes it once; the transaction keeps any
+        other writer out between the two. ``UnknownDeal`` when the deal is not the
+        owner's; any error leaves the stored deal as it was (the transaction rolls
+        back)."""
         ...
 
     def rename(self, owner: str, deal_id: int, company: str) -> Deal:
@@ -174,6 +186,13 @@ class Store:
         self.history = history
         self.sessions = sessions
         self.quizzes = quizzes
+
+    def transaction(self) -> ContextManager[None]:
+        """One unit of work: every repository call inside it reads one consistent state
+        and its writes are kept all together or not at all (an exception inside rolls
+        them all back). Other writers wait until it ends. Calls inside that open their
+        own transaction join this one."""
+        raise NotImplementedError
 
     def active_deal(self, owner: str) -> Deal | None:
         """The deal the owner is working on, if any: the session's pointer, then the deal."""

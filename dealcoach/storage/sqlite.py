@@ -19,7 +19,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, ContextManager, Dict, Iterator, List, Sequence, Tuple
 
 import sqlite_utils
 
@@ -231,6 +231,11 @@ class SQLiteDeals:
             deal = self.get_by_id(owner, deal_id)
             if deal is None:
                 raise UnknownDeal(f"no deal {deal_id} for this owner")
+            return self.apply_to(owner, deal, changes)
+
+    def apply_to(self, owner: str, deal: Deal, changes: Sequence[Change]) -> Deal:
+        deal_id = int(deal.id or 0)
+        with self._db.transaction():
             facts_before = {name: getattr(deal, name) for name in DEAL_FACTS}
             people_before = {
                 person.id: _stakeholder_values(deal_id, position, person)
@@ -239,7 +244,10 @@ class SQLiteDeals:
             for change in changes:
                 apply_change(deal, change)
             now = _now()
-            self._write_deal(deal, now)
+            # The owner is part of the row's key: another owner's deal is written as
+            # nothing, and refused before its stakeholders are touched.
+            if self._write_deal(deal, owner, now) != 1:
+                raise UnknownDeal(f"no deal {deal_id} for this owner")
             self._write_stakeholders(deal, people_before)
             for name in DEAL_FACTS:
                 if getattr(deal, name) != facts_before[name]:
@@ -251,17 +259,18 @@ class SQLiteDeals:
         deal.updated_at = now
         return deal
 
-    def _write_deal(self, deal: Deal, now: str) -> None:
+    def _write_deal(self, deal: Deal, owner: str, now: str) -> int:
+        """Write the deal's row; the number of rows written (0: not the owner's)."""
         facts = [getattr(deal, name) for name in DEAL_FACTS]
-        self._db.execute(
+        return self._db.execute(
             "UPDATE deals SET company = ?, company_key = ?, "
             + ", ".join(f"{name} = ?" for name in DEAL_FACTS)
             + ", unknown = ?, asking = ?, asked = ?, deferred = ?, status = ?, updated_at = ?"
             + " WHERE id = ? AND owner = ?",
             [deal.company, name_key(deal.company), *facts, json.dumps(deal.unknown)]
             + [deal.asking, deal.asked, json.dumps(deal.deferred), deal.status, now]
-            + [deal.id, deal.owner],
-        )
+            + [deal.id, owner],
+        ).rowcount
 
     def _write_stakeholders(self, deal: Deal, before: Dict[int | None, Tuple[Any, ...]]) -> None:
         """Write the buying centre as rows that changed, not all rows again: a message
@@ -513,6 +522,9 @@ class SQLiteStore(Store):
             sessions=SQLiteSessions(self.database),
             quizzes=SQLiteQuizzes(self.database),
         )
+
+    def transaction(self) -> ContextManager[None]:
+        return self.database.transaction()
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -37,7 +37,7 @@ def checked_entities(kb: KnowledgeBase, entities: Iterable[Any]) -> List[Dict[st
     for entity in entities:
         if not isinstance(entity, dict) or not isinstance(entity.get("entity"), str):
             continue
-        value = _checked_value(kb, entity["entity"], entity.get("value"))
+        value = checked_value(kb, entity["entity"], entity.get("value"))
         if value is not None:
             kept.append({**entity, "value": value})
     return kept
@@ -58,7 +58,9 @@ def clean_name(value: Any) -> str | None:
     return name or None
 
 
-def _checked_value(kb: KnowledgeBase, name: str, value: Any) -> Any:
+def checked_value(kb: KnowledgeBase, name: str, value: Any) -> Any:
+    """``value`` made clean for an entity of type ``name``, or None when the deal model
+    cannot hold it."""
     if name in NAME_ENTITIES:
         return clean_name(value)
     if name == "employees":

@@ -32,7 +32,7 @@ import hashlib
 import itertools
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Tuple
 
 import spacy
@@ -42,6 +42,7 @@ from spacy.util import filter_spans
 
 from dealcoach.knowledge_base.loader import KnowledgeBase, size_band
 from dealcoach.understanding.numbers import find_employee_counts
+from dealcoach.understanding.turns import Entity
 
 #: Entity types whose values are canonical ids from the knowledge base.
 KNOWLEDGE_ENTITIES = (
@@ -94,22 +95,6 @@ def expand_pattern(pattern: str) -> List[str]:
         if phrase and phrase not in phrases:
             phrases.append(phrase)
     return phrases
-
-
-@dataclass(frozen=True)
-class Entity:
-    """One extracted entity; ``value`` is a canonical id, a count, or text as written."""
-
-    entity: str
-    value: str
-    start: int
-    end: int
-    text: str
-    source: str  # pattern | count | concept (| learned, in dealcoach.understanding.reading)
-    negated: bool = False  # "not the decider", "isn't a new purchase"
-
-    def as_dict(self) -> Dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -298,7 +283,7 @@ def _mark_negation(doc: Doc, entity: Entity) -> Entity:
         if token.is_punct or token.lower_ == "but":
             break
         if token.norm_ in NEGATIONS:
-            return Entity(**{**entity.as_dict(), "negated": True})
+            return replace(entity, negated=True)
     return entity
 
 

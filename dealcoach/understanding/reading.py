@@ -38,9 +38,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Tuple
 
-from dealcoach.understanding.extraction import Entity, EntityExtractor
+from dealcoach.understanding.extraction import EntityExtractor
 from dealcoach.understanding.learned import LearnedReader, Mention
 from dealcoach.understanding.names import NameResolver
+from dealcoach.understanding.turns import Candidate, Entity, candidate_to_wire, entity_to_wire
 
 #: Fact types that hold one value per deal (the best learned value is the one).
 SINGLE_VALUED = (
@@ -202,10 +203,7 @@ class MessageReader:
             )  # fmt: skip
             if ranked and ranked[0][0] >= self.policy.candidate:
                 p, value = ranked[0]
-                out.append(
-                    {"entity": fact_type, "value": value, "confidence": round(float(p), 4),
-                     "about": "asked"}
-                )  # fmt: skip
+                out.append(candidate_to_wire(Candidate(fact_type, value, p, about_asked=True)))
         return out
 
     # --- message-level facts -----------------------------------------------------
@@ -242,7 +240,7 @@ class MessageReader:
             if best_p >= policy.accept_for(fact_type) and best not in denied:
                 facts.append(_learned(fact_type, best, best_p))
             elif best_p >= policy.candidate and best not in denied:
-                candidates.append({"entity": fact_type, "value": best, "confidence": best_p})
+                candidates.append(candidate_to_wire(Candidate(fact_type, best, best_p)))
         return facts, candidates
 
     # --- people ------------------------------------------------------------------
@@ -310,27 +308,12 @@ class MessageReader:
 
 
 def _as_dict(entity: Entity) -> Dict[str, Any]:
-    found = {
-        "entity": entity.entity,
-        "value": entity.value,
-        "start": entity.start,
-        "end": entity.end,
-        "confidence_entity": 1.0,
-        "text": entity.text,
-        "source": entity.source,
-    }
-    if entity.negated:
-        found["negated"] = True
-    return found
+    """A rule's entity as the component sends it on (the wire format of ``turns``)."""
+    return entity_to_wire(entity)
 
 
 def _learned(fact_type: str, value: str, p: float) -> Dict[str, Any]:
-    return {
-        "entity": fact_type,
-        "value": value,
-        "confidence_entity": round(float(p), 4),
-        "source": "learned",
-    }
+    return entity_to_wire(Entity(fact_type, value, confidence=p, source="learned"))
 
 
 def _mentions(names: List[Dict[str, Any]], facts: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

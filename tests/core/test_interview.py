@@ -1,9 +1,12 @@
 """The interview engine: what a message changes in a deal, and what is asked next."""
 
+from dataclasses import replace
+
 import pytest
 
-from dealcoach.coaching.interview import Turn, interpret, next_question, step
+from dealcoach.coaching.interview import interpret, next_question, step
 from dealcoach.deals.deal import Change, Deal, apply_change
+from dealcoach.understanding.turns import Candidate, Entity, Turn
 
 
 @pytest.fixture
@@ -12,13 +15,11 @@ def say(kb, extractor):
     extractor, names where DIET would put them (given here by hand)."""
 
     def _say(deal, text, intent="give_facts", persons=(), companies=()):
-        entities = [e.as_dict() for e in extractor.extract(text)]
+        entities = list(extractor.extract(text))
         for kind, names in (("person", persons), ("company", companies)):
             for name in names:
                 start = text.index(name)
-                entities.append(
-                    {"entity": kind, "value": name, "start": start, "end": start + len(name)}
-                )
+                entities.append(Entity(kind, name, start, start + len(name), source="name"))
         outcome = interpret(kb, deal, Turn(intent=intent, entities=entities, text=text))
         for change in outcome.changes:
             apply_change(deal, change)
@@ -276,7 +277,7 @@ def test_an_answer_is_read_with_the_question_as_a_prior(kb, deal):
         "give_facts",
         [],
         "they're lining up a few vendors",
-        candidates=[{"entity": "buying_stage", "value": "supplier_search", "confidence": 0.4}],
+        candidates=[Candidate("buying_stage", "supplier_search", 0.4)],
     )
     assert interpret(kb, deal, sure).changes == [Change("fact", "buying_stage", "supplier_search")]
     # Not asked about: the same guess is no fact.
@@ -288,7 +289,7 @@ def test_an_answer_is_read_with_the_question_as_a_prior(kb, deal):
         "give_facts",
         [],
         "hmm they're kind of looking around",
-        candidates=[{"entity": "buying_stage", "value": "supplier_search", "confidence": 0.15}],
+        candidates=[Candidate("buying_stage", "supplier_search", 0.15)],
     )
     result = step(kb, deal, unsure)
     assert result.check == {"buying_stage": "supplier_search"}
@@ -302,23 +303,23 @@ def test_an_answer_naming_nobody_is_about_the_person_asked_about(kb, deal):
         "give_facts",
         [],
         "yes, visited the plant in may",
-        candidates=[{"entity": "met", "value": "met", "confidence": 0.8, "about": "asked"}],
+        candidates=[Candidate("met", "met", 0.8, about_asked=True)],
     )
     outcome = interpret(kb, deal, turn)
     assert outcome.changes == [Change("person", "Petra Lang", data={"met": True})]
-    weak = Turn("give_facts", [], "hm", candidates=[{**turn.candidates[0], "confidence": 0.3}])
+    weak = Turn("give_facts", [], "hm", candidates=[replace(turn.candidates[0], confidence=0.3)])
     assert interpret(kb, deal, weak).changes == []
 
 
 def test_a_models_guess_does_not_replace_a_known_fact(kb, deal):
     deal.purchase_situation = "new_task"
-    guess = {"entity": "purchase_situation", "value": "modified_rebuy", "source": "learned"}
+    guess = Entity("purchase_situation", "modified_rebuy", source="learned")
     assert (
         interpret(kb, deal, Turn("give_facts", [guess], "they trial three vendors")).changes == []
     )
     corrected = interpret(kb, deal, Turn("correction", [guess], "no wait, they buy it already"))
     assert corrected.changes == [Change("fact", "purchase_situation", "modified_rebuy")]
-    stated = {**guess, "source": "pattern"}
+    stated = replace(guess, source="pattern")
     assert interpret(kb, deal, Turn("give_facts", [stated], "it's a modified rebuy")).changes
 
 
@@ -359,21 +360,21 @@ def test_words_nobody_understood_in_another_script_are_no_answer(kb, deal):
 def test_a_reply_to_which_client_names_it_however_it_was_read():
     from dealcoach.coaching.interview import client_in_reply
 
-    cut = [{"entity": "person", "value": "Tindahan", "start": 0, "end": 8}]
+    cut = [Entity("person", "Tindahan", 0, 8)]
     assert client_in_reply(Turn("deal_brief", cut, "Tindahan Plus")) == "Tindahan Plus"
     assert client_in_reply(Turn("give_facts", [], "new deal: Korsgaard")) == "Korsgaard"
     assert client_in_reply(Turn("skip", [], "skip")) is None
-    facts = [{"entity": "employees", "value": 90}]
+    facts = [Entity("employees", 90)]
     assert client_in_reply(Turn("give_facts", facts, "they make boxes, 90 people")) is None
 
 
 def test_facts_under_any_guessed_intent_answer_the_review(deal):
     from dealcoach.coaching.interview import answers_review
 
-    stage = [{"entity": "buying_stage", "value": "negotiation"}]
+    stage = [Entity("buying_stage", "negotiation")]
     assert answers_review(deal, Turn("ask_advice", stage, "they haggle, what now?"))
     assert not answers_review(deal, Turn("update_deal", stage, "update X: haggling", True))
-    other = stage + [{"entity": "company", "value": "Globex"}]
+    other = stage + [Entity("company", "Globex")]
     assert not answers_review(deal, Turn("give_facts", other, "Globex is haggling"))
     assert not answers_review(None, Turn("give_facts", stage, "they haggle"))
 
@@ -418,11 +419,11 @@ def test_what_answers_the_question_just_asked(kb, deal):
 
     apply_change(deal, Change("person", "Petra Lang", data={"roles": ["decider"]}))
     deal.asking = "stance:petra lang"
-    supportive = [{"entity": "stance", "value": "supporter"}]
+    supportive = [Entity("stance", "supporter")]
     assert answers_the_question(kb, deal, Turn("explain_concept", supportive, "supportive"))
-    denied = [{"entity": "stance", "value": "supporter", "negated": True}]
+    denied = [Entity("stance", "supporter", negated=True)]
     assert not answers_the_question(kb, deal, Turn("explain_concept", denied, "not supportive"))
-    stage = [{"entity": "buying_stage", "value": "negotiation"}]
+    stage = [Entity("buying_stage", "negotiation")]
     assert not answers_the_question(kb, deal, Turn("pause", stage, "stop, they haggle"))
     deal.asking = "met:petra lang"
     assert answers_the_question(kb, deal, Turn("pause", [], "yes, tense meeting"))
@@ -450,9 +451,9 @@ def test_a_role_stated_answers_the_role_question(kb, deal):
     from dealcoach.coaching.interview import answers_the_question
 
     deal.asking = "role:user"
-    user = [{"entity": "role", "value": "user"}, {"entity": "sector", "value": "agriculture"}]
+    user = [Entity("role", "user"), Entity("sector", "agriculture")]
     assert answers_the_question(kb, deal, Turn("explain_concept", user, "the farmers use it"))
-    buyer = [{"entity": "role", "value": "buyer"}]
+    buyer = [Entity("role", "buyer")]
     assert not answers_the_question(kb, deal, Turn("explain_concept", buyer, "what's a buyer"))
 
 
@@ -469,17 +470,17 @@ def test_a_name_in_an_answer_to_the_question_asked_is_no_new_client(kb, deal):
     deal.asking = "sector"
     misread = Turn(
         "start_review",
-        [{"entity": "company", "value": "life & non"}, {"entity": "sector", "value": "insurance"}],
+        [Entity("company", "life & non"), Entity("sector", "insurance")],
         "life & non-life insurer in osaka, 4500 employees",
     )
     assert misread_client(kb, deal, misread, [deal])
     # A deal the salesperson already has is resumed, whatever else the message says.
     other = Deal(owner="u1", company="Brunner AG")
-    named = [{"entity": "company", "value": "Brunner AG"}, {"entity": "sector", "value": "retail"}]
+    named = [Entity("company", "Brunner AG"), Entity("sector", "retail")]
     resume = Turn("start_review", named, "brunner ag, retail")
     assert not misread_client(kb, deal, resume, [deal, other])
     # Naming a client without the fact asked for opens it as before.
-    new = Turn("start_review", [{"entity": "company", "value": "Haldor"}], "let's do Haldor")
+    new = Turn("start_review", [Entity("company", "Haldor")], "let's do Haldor")
     assert not misread_client(kb, deal, new, [deal])
     deal.asking = None
     assert not misread_client(kb, deal, misread, [deal])

@@ -6,6 +6,7 @@ from dealcoach.deals.deal import Deal, Stakeholder
 from dealcoach.learning import quiz
 from dealcoach.learning.learn import apply_to_deal, concept_of, example, explain
 from dealcoach.storage import open_store
+from dealcoach.understanding.turns import Entity
 
 CONCEPT_IDS = [
     "buying_process", "buygrid", "stage_need", "stage_specification", "stage_supplier_search",
@@ -24,7 +25,7 @@ def test_the_list_above_is_every_concept(kb):
 @pytest.mark.parametrize("concept_id", CONCEPT_IDS)
 def test_every_concept_is_explained_by_its_own_words_with_source(kb, extractor, concept_id):
     concept = kb.concepts[concept_id]
-    asked = [e.as_dict() for e in extractor.extract(f"what is {concept.aliases[0]}?")]
+    asked = list(extractor.extract(f"what is {concept.aliases[0]}?"))
     assert concept_of(kb, asked) == concept_id
     text = explain(kb, concept_id)
     assert concept.definition in text and "Source: " in text
@@ -33,7 +34,7 @@ def test_every_concept_is_explained_by_its_own_words_with_source(kb, extractor, 
 
 
 def test_a_role_word_leads_to_its_concept(kb, extractor):
-    asked = [e.as_dict() for e in extractor.extract("how do i deal with a gatekeeper?")]
+    asked = list(extractor.extract("how do i deal with a gatekeeper?"))
     assert concept_of(kb, asked) == "role_gatekeeper"
 
 
@@ -67,7 +68,7 @@ def test_same_seed_same_quiz_and_stable_choices(kb):
 
 def test_quiz_topics_from_the_request(kb, extractor):
     def topic(text):
-        return quiz.topic_asked(kb, text, [e.as_dict() for e in extractor.extract(text)])
+        return quiz.topic_asked(kb, text, list(extractor.extract(text)))
 
     assert topic("quiz me on buying centres") == "buying_centre"
     assert topic("test me on purchase situations") == "purchase_situation"
@@ -80,7 +81,7 @@ def test_answers_read_as_letters_ordinals_buttons_and_names(kb):
     letter = quiz.LETTERS[q.choices.index(right)]
     assert quiz.read_answer(kb, q, letter, []) == right
     assert quiz.read_answer(kb, q, f"i think {letter}", []) == right
-    assert quiz.read_answer(kb, q, "", [{"entity": "quiz_choice", "value": right}]) == right
+    assert quiz.read_answer(kb, q, "", [Entity("quiz_choice", right)]) == right
     assert quiz.read_answer(kb, q, "new task", []) == right
     assert quiz.read_answer(kb, q, "the first one", []) == q.choices[0]
     assert quiz.read_answer(kb, q, "no clue, what's for lunch", []) is None

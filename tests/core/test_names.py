@@ -3,6 +3,7 @@
 import pytest
 
 from dealcoach.understanding.names import NameResolver
+from dealcoach.understanding.turns import entity_to_wire
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def resolve(kb, extractor):
             found.append(
                 {"entity": kind, "value": fragment, "start": start, "end": start + len(fragment)}
             )
-        facts = [e.as_dict() for e in extractor.extract(text)]
+        facts = [entity_to_wire(e) for e in extractor.extract(text)]
         return [(n["entity"], n["value"]) for n in resolver.resolve(text, found, facts)]
 
     return _resolve

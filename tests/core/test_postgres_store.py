@@ -1,7 +1,8 @@
-"""What only the PostgreSQL store has: row locks met in a chosen order, schema versions
-in the database, the bounded pool, broken connections, and how ``open_store`` picks
-it. The behaviour every backend shares is in ``test_store_contract.py``; both run on
-the session's throwaway cluster (``tests/services/postgres.py``).
+"""What only the PostgreSQL store has: row locks met in a chosen order, a unit of work
+on one connection with its deal locked, schema versions in the database, the bounded
+pool, broken connections, and how ``open_store`` picks it. The behaviour every backend
+shares is in ``test_store_contract.py``; both run on the session's throwaway cluster
+(``tests/services/postgres.py``).
 """
 
 from __future__ import annotations
@@ -274,6 +275,156 @@ def test_a_name_taken_by_another_replica_during_a_rename_is_a_name_clash(db_url,
         renamer.join(STUCK)
         assert isinstance(outcome["rename"], NameClash), outcome
         assert str(outcome["rename"]) == "you already have a deal called Initech"
+        assert sorted(d.company for d in second.deals.list_for("alice")) == ["Acme", "Initech"]
+    finally:
+        release.set()
+        first.close()
+        second.close()
+
+
+# --- a unit of work (Store.transaction): one connection, the deal read for writing ----
+
+
+def test_a_unit_of_work_runs_on_one_connection_of_the_pool(db_url):
+    """Every repository call inside ``store.transaction()`` uses the connection the block
+    holds. With a pool of one, a call that took a connection of its own would wait for
+    the block's, which it holds: the thread would hang (caught by the STUCK guard)."""
+    store = PostgresStore(db_url, pool_size=1)
+    deal, _ = store.deals.open("alice", "Nordstahl")
+    outcome: Dict[str, object] = {}
+
+    def one_message() -> None:
+        try:
+            with store.transaction():
+                read = store.deals.get_by_id("alice", deal.id)
+                store.deals.apply_to("alice", read, [Change("fact", "sector", "retail")])
+                store.deals.list_for("alice")
+                store.sessions.set_active("alice", deal.id)
+                store.history.start_review("alice", deal.id)
+                store.history.log_advice("alice", deal.id, ["rule-1"])
+                store.quizzes.start("alice", None, ["q1"])
+                outcome["done"] = store.sessions.active_deal_id("alice")
+        except BaseException as error:  # handed to the test thread
+            outcome["done"] = error
+
+    worker = threading.Thread(target=one_message)
+    try:
+        worker.start()
+        worker.join(STUCK)
+        assert not worker.is_alive(), "a call inside the unit of work waited for a connection"
+        assert outcome["done"] == deal.id
+        assert store.active_deal("alice").sector == "retail"
+        assert [a.rule_id for a in store.history.advice("alice", deal.id)] == ["rule-1"]
+    finally:
+        store.close()
+
+
+def test_a_deal_read_in_a_unit_of_work_is_locked_until_it_ends(db_url):
+    """The coach reads the deal, decides, and writes it back with ``apply_to`` in one
+    transaction. Another replica's write of the same deal in between would be lost
+    (``apply_to`` writes the deal as read). So the read locks the row: B waits, then
+    applies its change to what A left."""
+    first, second = open_store(db_url), open_store(db_url)
+    deal, _ = first.deals.open("alice", "Nordstahl")
+    a_has_read, release_a = threading.Event(), threading.Event()
+    results: Dict[str, object] = {}
+
+    def replica_a() -> None:
+        try:
+            with first.transaction():
+                read = first.deals.get_by_id("alice", deal.id)
+                a_has_read.set()
+                assert release_a.wait(STUCK)
+                results["a"] = first.deals.apply_to(
+                    "alice", read, [Change("fact", "sector", "steel_metals")]
+                )
+        except BaseException as error:  # handed to the test thread
+            results["a"] = error
+
+    def replica_b() -> None:
+        try:
+            results["b"] = second.deals.apply(
+                "alice", deal.id, [Change("fact", "buying_stage", "negotiation")]
+            )
+        except BaseException as error:
+            results["b"] = error
+
+    a, b = threading.Thread(target=replica_a), threading.Thread(target=replica_b)
+    try:
+        a.start()
+        assert a_has_read.wait(STUCK), "replica A never read the deal"
+        b.start()
+        database = db_url.rsplit("/", 1)[1]
+        waiting_for_a_lock = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+            "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%'"
+        )
+        wait_for(
+            lambda: "b" in results or query(db_url, waiting_for_a_lock, (database,))[0][0],
+            "replica B waiting for the deal's lock",
+        )
+        b_finished_before_a = "b" in results
+        release_a.set()
+        a.join(STUCK)
+        b.join(STUCK)
+        assert not a.is_alive() and not b.is_alive()
+        assert not b_finished_before_a, "replica B wrote the deal while A's unit of work held it"
+        for result in results.values():
+            if isinstance(result, BaseException):
+                raise result
+        stored = first.deals.get_by_id("alice", deal.id)
+        assert (stored.sector, stored.buying_stage) == ("steel_metals", "negotiation")
+        assert [c.fact for c in first.history.fact_changes("alice", deal.id)] == [
+            "sector",
+            "buying_stage",
+        ]
+    finally:
+        release_a.set()
+        first.close()
+        second.close()
+
+
+def test_a_rename_clash_inside_a_unit_of_work_leaves_the_rest_of_it_to_commit(db_url, monkeypatch):
+    """The unique index refuses a rename inside the coach's transaction (another replica
+    took the name meanwhile). PostgreSQL refuses every later statement of a transaction
+    in which one failed; the rename's savepoint undoes only the rename, so the coach's
+    other writes of that message still commit."""
+    first, second = open_store(db_url), open_store(db_url)
+    acme, _ = first.deals.open("alice", "Acme")
+    checked, release = threading.Event(), threading.Event()
+    real_apply_change = postgres.apply_change
+
+    def apply_change_after_the_check(deal, change):
+        if threading.current_thread().name == "renamer":
+            checked.set()
+            assert release.wait(STUCK)
+        real_apply_change(deal, change)
+
+    monkeypatch.setattr(postgres, "apply_change", apply_change_after_the_check)
+    outcome: Dict[str, object] = {}
+
+    def rename_in_a_unit_of_work() -> None:
+        try:
+            with first.transaction():
+                try:
+                    first.deals.rename("alice", acme.id, "Initech")
+                except NameClash as clash:
+                    outcome["rename"] = clash
+                first.sessions.set_active("alice", acme.id)
+        except BaseException as error:  # handed to the test thread
+            outcome["error"] = error
+
+    renamer = threading.Thread(target=rename_in_a_unit_of_work, name="renamer")
+    try:
+        renamer.start()
+        assert checked.wait(STUCK)
+        _, created = second.deals.open("alice", "Initech")
+        assert created
+        release.set()
+        renamer.join(STUCK)
+        assert "error" not in outcome, outcome
+        assert isinstance(outcome["rename"], NameClash)
+        assert second.sessions.active_deal_id("alice") == acme.id
         assert sorted(d.company for d in second.deals.list_for("alice")) == ["Acme", "Initech"]
     finally:
         release.set()

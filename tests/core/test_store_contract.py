@@ -265,6 +265,56 @@ def test_a_change_the_store_refuses_leaves_the_deal_as_it_was(store):
     assert snapshot(store, "alice", deal.id) == before
 
 
+def test_apply_to_writes_the_deal_read_in_the_same_transaction(opener):
+    store = opener()
+    deal = nordstahl(store)
+    with store.transaction():
+        read = store.deals.get_by_id("alice", deal.id)
+        written = store.deals.apply_to(
+            "alice",
+            read,
+            [Change("fact", "buying_stage", "negotiation"), Change("forget", "Jan")],
+        )
+    assert written is read and read.buying_stage == "negotiation"
+    store.close()
+    store = opener()
+    stored = store.deals.get_by_id("alice", deal.id)
+    assert stored.buying_stage == "negotiation"
+    assert [p.name for p in stored.stakeholders] == ["Petra Lang"]
+    assert stored.stakeholders[0].id == deal.stakeholders[0].id
+    assert [c.new for c in store.history.fact_changes("alice", deal.id)][-1] == "negotiation"
+    store.close()
+
+
+def test_a_transaction_keeps_all_its_writes_or_none(opener):
+    store = opener()
+    deal = nordstahl(store)
+    before = snapshot(store, "alice", deal.id)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            read = store.deals.get_by_id("alice", deal.id)
+            store.deals.apply_to("alice", read, [Change("fact", "sector", "retail")])
+            store.deals.open("alice", "Globex")
+            store.sessions.set_active("alice", deal.id)
+            store.history.start_review("alice", deal.id)
+            store.quizzes.start("alice", None, ["q1"])
+            raise RuntimeError("the action server stops half-way")
+    assert snapshot(store, "alice", deal.id) == before
+    assert [d.company for d in store.deals.list_for("alice")] == ["Nordstahl"]
+    assert store.sessions.active_deal_id("alice") is None
+    assert store.quizzes.current("alice") is None
+    with store.transaction():
+        read = store.deals.get_by_id("alice", deal.id)
+        store.deals.apply_to("alice", read, [Change("fact", "sector", "retail")])
+        store.sessions.set_active("alice", deal.id)
+        store.history.start_review("alice", deal.id)
+    store.close()
+    store = opener()
+    assert store.active_deal("alice").sector == "retail"
+    assert len(store.history.reviews("alice", deal.id)) == 1
+    store.close()
+
+
 def test_rename_gives_a_new_name_and_refuses_one_the_owner_already_has(store):
     acme, _ = store.deals.open("alice", "Acme")
     globex, _ = store.deals.open("alice", "Globex")
@@ -570,6 +620,9 @@ def test_another_owners_deal_id_never_reads_writes_renames_or_deletes(store):
     assert "Nordstahl" not in [d.company for d in store.deals.list_for("bob")]
     refused = {
         "apply": lambda: store.deals.apply("bob", deal.id, [Change("fact", "sector", "retail")]),
+        "apply_to": lambda: store.deals.apply_to(
+            "bob", store.deals.get_by_id("alice", deal.id), [Change("fact", "sector", "retail")]
+        ),
         "rename": lambda: store.deals.rename("bob", deal.id, "Mine now"),
         "delete": lambda: store.deals.delete("bob", deal.id),
         "start_review": lambda: store.history.start_review("bob", deal.id),

@@ -39,7 +39,11 @@ def test_a_response_without_exactly_its_values_is_refused(response, values):
 
 
 def test_every_action_utters_responses_through_say():
-    for path in sorted((ROOT / "actions").glob("*.py")):
+    # The coach names the responses; the actions send them, through say only.
+    for path in [
+        *sorted((ROOT / "actions").glob("*.py")),
+        ROOT / "dealcoach" / "serving" / "coach.py",
+    ]:
         text = path.read_text()
         direct = re.findall(r"utter_message\(\s*response=", text)
         assert len(direct) == (1 if path.name == "shared.py" else 0), path  # say's own

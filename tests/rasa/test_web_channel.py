@@ -12,8 +12,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from rasa_sdk import Tracker
 
-from channels.web import SignInRefused, TokenCheck, WebChatInput
+from actions.shared import owner_of
+from channels.web import SIGNED_IN_CHANNEL, SignInRefused, TokenCheck, WebChatInput
 
 SECRET = "company-sign-in-secret-of-enough-length"
 AUDIENCE = "dealcoach"
@@ -119,3 +121,17 @@ def test_settings_choose_the_mode(monkeypatch):
     monkeypatch.setenv("DEALCOACH_WEB_JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----")
     with pytest.raises(ValueError, match="not both"):
         WebChatInput.from_credentials({})
+
+
+def test_a_message_of_the_signed_in_channel_belongs_to_web_and_the_tokens_subject():
+    """The channel sends every message of a signed-in socket as its subject on input
+    channel ``web``; the actions (through the coach) then own the deals of ``web:<sub>``,
+    never those of the same sender id on another channel."""
+
+    def tracker(channel):
+        user = {"event": "user", "text": "my deals", "input_channel": channel}
+        return Tracker("bob", {}, {"text": "my deals"}, [user], False, None, {}, None)
+
+    assert SIGNED_IN_CHANNEL == "web"
+    assert owner_of(tracker(SIGNED_IN_CHANNEL)) == "web:bob"
+    assert owner_of(tracker("rest")) == "rest:bob"
