@@ -47,6 +47,33 @@ def wait_for(condition, what: str) -> None:
     pytest.fail(f"never happened: {what}")
 
 
+def _b_waits_for_a(db_url, a, b, a_has_read, release_a, results, held: str) -> None:
+    """Start replica A, then B once A has read the deal; release A only when B waits
+    on the deal's row lock (seen in pg_stat_activity, no timing), and check that B
+    did not finish while A held the lock. Either replica's error is raised."""
+    a.start()
+    assert a_has_read.wait(STUCK), "replica A never read the deal"
+    b.start()
+    database = db_url.rsplit("/", 1)[1]
+    waiting_for_a_lock = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+        "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%'"
+    )
+    wait_for(
+        lambda: "b" in results or query(db_url, waiting_for_a_lock, (database,))[0][0],
+        "replica B waiting for the deal's lock",
+    )
+    b_finished_before_a = "b" in results
+    release_a.set()
+    a.join(STUCK)
+    b.join(STUCK)
+    assert not a.is_alive() and not b.is_alive()
+    assert not b_finished_before_a, f"replica B wrote the deal while A{held}"
+    for result in results.values():
+        if isinstance(result, BaseException):
+            raise result
+
+
 @pytest.fixture
 def db_url(request) -> str:
     """A fresh database of the session's cluster (``postgres_url``), under a name that
@@ -101,27 +128,7 @@ def test_a_second_writer_waits_for_the_first_and_applies_its_change_to_the_first
         args=("b", second, [Change("person", "Jan", data={"add_roles": ["buyer"]})]),
     )
     try:
-        a.start()
-        assert a_has_read.wait(STUCK), "replica A never read the deal"
-        b.start()
-        database = db_url.rsplit("/", 1)[1]
-        waiting_for_a_lock = (
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-            "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%'"
-        )
-        wait_for(
-            lambda: "b" in results or query(db_url, waiting_for_a_lock, (database,))[0][0],
-            "replica B waiting for the deal's lock",
-        )
-        b_finished_before_a = "b" in results
-        release_a.set()
-        a.join(STUCK)
-        b.join(STUCK)
-        assert not a.is_alive() and not b.is_alive()
-        assert not b_finished_before_a, "replica B wrote the deal while A held it"
-        for result in results.values():
-            if isinstance(result, BaseException):
-                raise result
+        _b_waits_for_a(db_url, a, b, a_has_read, release_a, results, " held it")
         # B read the deal after A committed: its result carries A's change too.
         assert results["b"].sector == "steel_metals"
         stored = first.deals.get_by_id("alice", deal.id)
@@ -351,27 +358,7 @@ def test_a_deal_read_in_a_unit_of_work_is_locked_until_it_ends(db_url):
 
     a, b = threading.Thread(target=replica_a), threading.Thread(target=replica_b)
     try:
-        a.start()
-        assert a_has_read.wait(STUCK), "replica A never read the deal"
-        b.start()
-        database = db_url.rsplit("/", 1)[1]
-        waiting_for_a_lock = (
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-            "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%'"
-        )
-        wait_for(
-            lambda: "b" in results or query(db_url, waiting_for_a_lock, (database,))[0][0],
-            "replica B waiting for the deal's lock",
-        )
-        b_finished_before_a = "b" in results
-        release_a.set()
-        a.join(STUCK)
-        b.join(STUCK)
-        assert not a.is_alive() and not b.is_alive()
-        assert not b_finished_before_a, "replica B wrote the deal while A's unit of work held it"
-        for result in results.values():
-            if isinstance(result, BaseException):
-                raise result
+        _b_waits_for_a(db_url, a, b, a_has_read, release_a, results, "'s unit of work held it")
         stored = first.deals.get_by_id("alice", deal.id)
         assert (stored.sector, stored.buying_stage) == ("steel_metals", "negotiation")
         assert [c.fact for c in first.history.fact_changes("alice", deal.id)] == [
