@@ -21,11 +21,30 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var status = document.getElementById("status");
+  var TEXT = pageText();
   var signIn = !!config.signIn;
   var shown = !signIn;
   var sessionId = localStorage.getItem(SESSION_KEY);
   var history = [];
   try { history = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
+
+  // The page's own words in the browser's language, when the server sent them in it
+  // (config.text: knowledge/phrases.yml); what the bot says comes in the salesperson's.
+  function pageText() {
+    var texts = config.text || {};
+    var wanted = navigator.languages || [navigator.language || "en"];
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i]).slice(0, 2).toLowerCase();
+      if (texts[code]) { document.documentElement.lang = code; return texts[code]; }
+    }
+    return texts.en || {};
+  }
+  function t(key, fallback) { return TEXT[key] || fallback; }
+  document.getElementById("intro").textContent = t("intro", document.getElementById("intro").textContent);
+  status.textContent = t("connecting", status.textContent);
+  input.placeholder = t("placeholder", input.placeholder);
+  input.setAttribute("aria-label", t("message", "Message"));
+  form.querySelector("button[type=submit]").textContent = t("send", "Send");
 
   function save() { localStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(-200))); }
 
@@ -81,7 +100,7 @@
   }
 
   function signedOut(text) {
-    status.textContent = "signed out";
+    status.textContent = t("signed_out", "signed out");
     status.dataset.state = "signed-out";
     input.disabled = true;
     notice(text);
@@ -120,7 +139,7 @@
     sessionId = confirmed;
     localStorage.setItem(SESSION_KEY, sessionId);
     input.disabled = false;
-    status.textContent = "connected";
+    status.textContent = t("connected", "connected");
     status.dataset.state = "connected";
   });
   // Refused at connect (no, forged, expired token): the server's one sentence.
@@ -129,11 +148,11 @@
   });
   // The sign-in ran out during the conversation; the server has closed the socket.
   socket.on("sign_in_required", function (data) {
-    signedOut((data && data.message) || "Please sign in again.");
+    signedOut((data && data.message) || t("sign_in_again", "Please sign in again."));
   });
   socket.on("disconnect", function () {
     if (status.dataset.state === "signed-out") { return; }
-    status.textContent = "reconnecting…";
+    status.textContent = t("reconnecting", "reconnecting…");
     status.dataset.state = "connecting";
   });
   socket.on("bot_uttered", function (message) {

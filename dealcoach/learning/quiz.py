@@ -89,7 +89,7 @@ def question(kb: KnowledgeBase, question_id: str) -> QuizQuestion:
         return QuizQuestion(
             id=question_id,
             topic=concept.topic,
-            text=f'Which concept is this? "{concept.definition}"',
+            text=kb.phrase("quiz_define", definition=concept.definition),
             choices=_stable_order(question_id, [key, *others]),
             answer=key,
             explanation=f"{concept.name}: {concept.for_the_salesperson[0]}",
@@ -171,15 +171,15 @@ def looks_like_answer(text: str) -> bool:
 
 
 def format_question(kb: KnowledgeBase, q: QuizQuestion, number: int, total: int) -> str:
-    lines = [f"Question {number}/{total}: {q.text}"]
+    lines = [kb.phrase("quiz_question", number=number, total=total, question=q.text)]
     lines += [f"{LETTERS[i]}) {choice_label(kb, c)}" for i, c in enumerate(q.choices)]
     return "\n".join(lines)
 
 
 def format_feedback(kb: KnowledgeBase, q: QuizQuestion, chosen: str) -> str:
     if chosen == q.answer:
-        return f"Right: {choice_label(kb, q.answer)}. {q.explanation}"
-    return f"Not quite: the answer is {choice_label(kb, q.answer)}. {q.explanation}"
+        return kb.phrase("quiz_right", answer=choice_label(kb, q.answer), explanation=q.explanation)
+    return kb.phrase("quiz_wrong", answer=choice_label(kb, q.answer), explanation=q.explanation)
 
 
 def weakest_topic(results: Iterable[Tuple[str, bool]]) -> Optional[str]:
