@@ -146,7 +146,13 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             # messages (three in four of them give_facts) made the intent classifier
             # worse on both blind block 1 (macro-F1 0.874 -> 0.845) and the dev set.
             examples = [replace(e, intent=None) for e in annotated]
-            examples += _rasa_examples(training_data, EntityExtractor(table))
+            # A request for a language is read by its phrases (``process``), not learned:
+            # its examples (data/nlu, for Rasa's validation) would only shift the others.
+            examples += [
+                e
+                for e in _rasa_examples(training_data, EntityExtractor(table))
+                if e.intent != SWITCH_LANGUAGE
+            ]
         with self._model_storage.write_to(self._resource) as directory:
             (directory / TABLE_FILE).write_text(table.to_json(), encoding="utf-8")
             if examples:
@@ -188,8 +194,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             if requested(text, self._language_cues):
                 # "kan het in het Nederlands?", "English please": a request for a
                 # language is read by its phrases (knowledge/languages.yml), not guessed.
-                others = [(name, p) for name, p in intents if name != SWITCH_LANGUAGE]
-                intents = [(SWITCH_LANGUAGE, 1.0), *others]
+                guessed = [(name, p) for name, p in intents if name != SWITCH_LANGUAGE]
+                intents = [(SWITCH_LANGUAGE, 1.0), *guessed]
             if intents:
                 ranking = [
                     {"name": name, "confidence": float(p)}

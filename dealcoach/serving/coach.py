@@ -196,11 +196,12 @@ class Coach:
         cues = self.kb.language_cues
         setting = self.store.sessions.language(owner)
         language = setting.language if setting else DEFAULT_LANGUAGE
-        asked = requested(turn.text, cues) if not turn.text.startswith("/") else None
+        typed = not turn.text.startswith("/")  # (a button's payload is in no language)
+        asked = requested(turn.text, cues) if typed else None
         if asked is not None:
             self.store.sessions.set_language(owner, asked, chosen=True)
             language = asked
-        elif setting is None or not setting.chosen:
+        elif typed and (setting is None or not setting.chosen):
             told = detect(turn.text, cues).language
             if told is not None and (setting is None or told != setting.language):
                 self.store.sessions.set_language(owner, told, chosen=False)
