@@ -196,7 +196,7 @@ def deal_list(kb: KnowledgeBase, deals: Sequence[Deal]) -> Tuple[DealLine, ...]:
                 stage=_value(kb, deal, "buying_stage", labels.get("stage_unknown", "")),
                 risk=_value(kb, deal, "perceived_risk", labels.get("unknown", UNKNOWN)),
                 urgent_flag=flags[0].flag if flags else "",
-                updated_at=deal.updated_at or "",
+                updated_at=_minute(deal.updated_at),
             )
         )
     return tuple(sorted(lines, key=lambda line: line.updated_at, reverse=True))
@@ -227,6 +227,12 @@ def panel_to_wire(state: PanelState) -> Dict[str, Any]:
             raw["empty_seat"] = lane.empty_seat
         wire["panel"]["empty_seats"] = list(state.panel.empty_seats)
     return wire
+
+
+def _minute(timestamp: str | None) -> str:
+    """A store timestamp to the minute, as a person reads it ("2026-12-02 11:03"); the
+    stores write ISO 8601, which sorts the same way."""
+    return (timestamp or "")[:16].replace("T", " ")
 
 
 def _value(kb: KnowledgeBase, deal: Deal, name: str, otherwise: str) -> str:
@@ -282,7 +288,8 @@ def _card(kb: KnowledgeBase, person: Stakeholder, role: str, changed: set[str]) 
     return Card(
         key=person.key,
         name=person.name,
-        title=person.title or "",
+        # Someone known only by a title ("the CFO") has it as their name already.
+        title=person.title if person.title and person.named else "",
         stance=stance,
         stance_label=(
             kb.label("stance", stance)

@@ -122,6 +122,7 @@ def test_my_deals_list_stage_risk_urgent_flag_newest_first(kb):
     )
     lines = deal_list(kb, [older, newer])
     assert [line.company for line in lines] == ["Newco", "Oldco"]
+    assert lines[0].updated_at == "2026-02-01 10:00"  # to the minute
     assert lines[0].stage == kb.label("buying_stage", "negotiation")
     assert lines[0].risk == kb.label("perceived_risk", "high")
     assert lines[1].stage == kb.web.panel["stage_unknown"]
