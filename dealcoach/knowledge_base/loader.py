@@ -219,8 +219,10 @@ class WebTexts:
     sign_in_expired: str = ""
     #: The deal panel's headings and labels, sent to the page with every panel.
     panel: Dict[str, str] = field(default_factory=dict)
-    #: Words that make a brief a brief to print.
+    #: A message with one of the ``print_words`` and one of the ``brief_words`` asks
+    #: for the brief on paper.
     print_words: Tuple[str, ...] = ()
+    brief_words: Tuple[str, ...] = ()
 
 
 #: The labels the deal panel needs: a knowledge base without one of them does not load.
@@ -247,6 +249,7 @@ def load_web_texts(root: Path | str | None = None) -> WebTexts:
         sign_in_expired=raw["sign_in"]["expired"],
         panel=dict(raw["panel"]),
         print_words=tuple(w.lower() for w in raw["print_words"]),
+        brief_words=tuple(w.lower() for w in raw["brief_words"]),
     )
 
 

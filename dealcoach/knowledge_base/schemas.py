@@ -318,7 +318,7 @@ NAMES: Dict[str, Any] = {
 #: The web page's own words (knowledge/web_page.yml): sign-in sentences, panel labels.
 WEB_PAGE: Dict[str, Any] = {
     "type": "object",
-    "required": ["sign_in", "panel", "print_words"],
+    "required": ["sign_in", "panel", "print_words", "brief_words"],
     "additionalProperties": False,
     "properties": {
         "sign_in": {
@@ -329,6 +329,7 @@ WEB_PAGE: Dict[str, Any] = {
         },
         "panel": {"type": "object", "additionalProperties": _TEXT},
         "print_words": {"type": "array", "items": _TEXT, "minItems": 1},
+        "brief_words": {"type": "array", "items": _TEXT, "minItems": 1},
     },
 }
 

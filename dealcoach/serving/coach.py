@@ -320,18 +320,7 @@ class Coach:
             visit = _Visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
-            deal = self._named_or_active(visit, "deal_brief")
-            if deal is not None:
-                visit.shows(deal)
-                words = set(re.findall(r"\w+", turn.text.lower()))
-                visit.reply.print_brief = bool(words & set(self.kb.web.print_words))
-                brief = make_brief(self.kb, deal)
-                visit.reply.messages.append(
-                    Message(
-                        text=format_brief(brief),
-                        card=BriefCard(brief, deal_panel(self.kb, deal)),
-                    )
-                )
+            self._brief(visit, printed=False)
             return visit.reply
 
     def list_deals(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
@@ -544,10 +533,34 @@ class Coach:
     def _asked_which_client(self, visit: _Visit) -> bool:
         return visit.conversation.last_response == "utter_which_client"
 
+    def _brief(self, visit: _Visit, printed: bool) -> None:
+        """The brief of the deal the message names, else of the active one; ``printed``:
+        the salesperson asked for it on paper (the web page prints it)."""
+        deal = self._named_or_active(visit, "deal_brief")
+        if deal is None:
+            return
+        visit.shows(deal)
+        visit.reply.print_brief = printed
+        brief = make_brief(self.kb, deal)
+        visit.reply.messages.append(
+            Message(text=format_brief(brief), card=BriefCard(brief, deal_panel(self.kb, deal)))
+        )
+
+    def _asks_to_print(self, turn: Turn) -> bool:
+        """ "print the brief", "brief on Acme as a pdf": a print word and a brief word
+        (knowledge/web_page.yml). The trained intents know no printing, and guess
+        anything for these (a concept, advice, my deals), so the words decide."""
+        words = set(re.findall(r"\w+", turn.text.lower()))
+        web = self.kb.web
+        return bool(words & set(web.print_words)) and bool(words & set(web.brief_words))
+
     def _redirected(self, visit: _Visit) -> bool:
-        """A bare client name typed after "Which client is this about?" starts that
-        review, whatever intent was guessed for it ("Stalbud Krakow" can look like a
-        rename): True when it did."""
+        """A request to print the brief prints it, and a bare client name typed after
+        "Which client is this about?" starts that review, whatever intent was guessed
+        for them ("Stalbud Krakow" can look like a rename): True when it did."""
+        if self._asks_to_print(visit.turn):
+            self._brief(visit, printed=True)
+            return True
         if not self._asked_which_client(visit):
             return False
         company = client_in_reply(visit.turn)

@@ -147,7 +147,8 @@ def test_web_texts_come_from_the_knowledge_base_and_are_checked(kb, tmp_path):
     assert kb.web.sign_in_again and kb.web.sign_in_expired
     assert "print" in kb.web.print_words
     (tmp_path / "web_page.yml").write_text(
-        'sign_in: {again: "a", expired: "b"}\npanel: {facts: "Facts"}\nprint_words: [print]\n'
+        'sign_in: {again: "a", expired: "b"}\npanel: {facts: "Facts"}\n'
+        "print_words: [print]\nbrief_words: [brief]\n"
     )
     with pytest.raises(KnowledgeError, match="labels missing"):
         load_web_texts(tmp_path)
@@ -226,6 +227,24 @@ def test_messages_about_no_deal_send_no_panel_and_print_words_ask_for_print(coac
     assert state.print_brief is True and state.panel.company == "Webco"
     listed = coach.list_deals(ANNA, T("list_deals", [], "my deals"), Conversation())
     assert [d.company for d in coach.panel(ANNA, listed).deals] == ["Webco"]
+    # The trained intents know no printing: whatever they guess, the words decide.
+    start(coach, ANNA, "Globex")
+    for reply in (
+        coach.about_concept(
+            ANNA, T("explain_concept", [], "print the brief"), Conversation(), "explain"
+        ),
+        coach.advise(
+            ANNA,
+            T("ask_advice", [Entity("company", "Webco")], "print the Webco brief"),
+            Conversation(),
+        ),
+        coach.list_deals(ANNA, T("list_deals", [], "print my briefing"), Conversation()),
+    ):
+        assert reply.messages[0].text.startswith("Brief: ") and reply.print_brief
+    assert coach.panel(ANNA, reply).panel.company == "Globex"
+    # "print" alone (a client who prints labels) asks for nothing.
+    update = T("update_deal", [Entity("company", "Webco")], "update Webco: they print labels")
+    assert not coach.update_deal(ANNA, update, Conversation()).print_brief
 
 
 # --- the same map in Slack ---------------------------------------------------------------
