@@ -12,11 +12,15 @@
 //   * otherwise the cookie dealcoach_token (a reverse proxy in front of the page sets it).
 // The transcript kept in this browser is only shown once the server has confirmed who
 // is signed in, and dropped when that is someone else (a shared computer).
+//
+// The deal panel (panel.js) comes on the same socket as the chat, as a bot message that
+// carries {dealcoach_panel: ...} instead of text; the last one is kept like the transcript.
 (function () {
   "use strict";
   var config = window.DEALCOACH || {};
   var SESSION_KEY = "dealcoach.session";
   var HISTORY_KEY = "dealcoach.history";
+  var PANEL_KEY = "dealcoach.panel";
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
@@ -63,8 +67,28 @@
     render(entry, true);
   }
 
+  var panelHandlers = {
+    // "My deals": a click opens that deal's review, through the chat like a typed message.
+    open: function (deal) {
+      send(deal.company, "/start_review" + JSON.stringify({ company: deal.company }));
+    },
+    print: function () { window.print(); }
+  };
+
+  function showPanel(state, live) {
+    window.DealPanel.draw(state, panelHandlers);
+    var kept = {};
+    Object.keys(state).forEach(function (key) { kept[key] = state[key]; });
+    kept.print_brief = false;  // a reload never prints again
+    localStorage.setItem(PANEL_KEY, JSON.stringify(kept));
+    if (live && state.print_brief) { window.print(); }
+  }
+
   function showHistory() {
     history.forEach(function (entry, i) { render(entry, i === history.length - 1); });
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(PANEL_KEY) || "null"); } catch (e) { kept = null; }
+    if (kept) { showPanel(kept, false); }
   }
   if (!signIn) { showHistory(); }
 
@@ -114,7 +138,11 @@
     var confirmed = (data && data.session_id) || data;
     if (signIn) {
       // The transcript kept here is another salesperson's: not theirs to see.
-      if (confirmed !== sessionId) { history = []; save(); log.textContent = ""; }
+      if (confirmed !== sessionId) {
+        history = []; save(); log.textContent = "";
+        localStorage.removeItem(PANEL_KEY);
+        document.getElementById("panel").hidden = true;
+      }
       if (!shown) { shown = true; showHistory(); }
     }
     sessionId = confirmed;
@@ -137,6 +165,7 @@
     status.dataset.state = "connecting";
   });
   socket.on("bot_uttered", function (message) {
+    if (message && message.dealcoach_panel) { showPanel(message.dealcoach_panel, true); return; }
     var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
       return { title: b.title, payload: b.payload };
     });

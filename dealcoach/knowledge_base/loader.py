@@ -20,6 +20,7 @@ Layout::
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
     knowledge/quiz/*.yml         quiz questions set in situations (choices are concepts)
     knowledge/names.yml          cues that tell a client company from a person
+    knowledge/web_page.yml       the web page's own words: sign-in sentences, panel labels
 """
 
 from __future__ import annotations
@@ -210,6 +211,48 @@ class Scenario:
     explanation: str
 
 
+@dataclass(frozen=True)
+class WebTexts:
+    """The web page's own words (``knowledge/web_page.yml``)."""
+
+    sign_in_again: str = ""
+    sign_in_expired: str = ""
+    #: The deal panel's headings and labels, sent to the page with every panel.
+    panel: Dict[str, str] = field(default_factory=dict)
+    #: A message with one of the ``print_words`` and one of the ``brief_words`` asks
+    #: for the brief on paper.
+    print_words: Tuple[str, ...] = ()
+    brief_words: Tuple[str, ...] = ()
+
+
+#: The labels the deal panel needs: a knowledge base without one of them does not load.
+PANEL_LABELS = (
+    "panel", "facts", "sector", "company_size", "employees", "purchase_situation",
+    "supplier_position", "buying_stage", "perceived_risk", "unknown", "changed",
+    "stage_reached", "stage_current", "map", "empty_seat", "no_role", "stance_unknown",
+    "met", "not_met", "met_unknown", "assumed", "flags", "no_flags", "actions", "because",
+    "deals", "stage_unknown", "updated", "open_deal", "print", "quiz", "quiz_scores",
+    "quiz_topics",
+)  # fmt: skip
+
+
+def load_web_texts(root: Path | str | None = None) -> WebTexts:
+    """``knowledge/web_page.yml`` alone: the Rasa server's web channel needs its sign-in
+    sentences without loading the whole knowledge base."""
+    path = knowledge_dir(root) / "web_page.yml"
+    raw = read_yaml(path, schemas.WEB_PAGE)
+    missing = [key for key in PANEL_LABELS if key not in raw["panel"]]
+    if missing:
+        raise KnowledgeError(path, "panel", f"labels missing: {', '.join(missing)}")
+    return WebTexts(
+        sign_in_again=raw["sign_in"]["again"],
+        sign_in_expired=raw["sign_in"]["expired"],
+        panel=dict(raw["panel"]),
+        print_words=tuple(w.lower() for w in raw["print_words"]),
+        brief_words=tuple(w.lower() for w in raw["brief_words"]),
+    )
+
+
 @dataclass
 class KnowledgeBase:
     root: Path
@@ -227,6 +270,7 @@ class KnowledgeBase:
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
     name_cues: NameCues = field(default_factory=NameCues)
+    web: WebTexts = field(default_factory=WebTexts)
 
     def values(self, entity: str) -> List[str]:
         """The canonical ids of one entity type, in file order."""
@@ -354,6 +398,8 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _load_scenarios(kb, path)
     if (base / "names.yml").is_file():
         kb.name_cues = NameCues.from_dict(read_yaml(base / "names.yml", schemas.NAMES))
+    if (base / "web_page.yml").is_file():
+        kb.web = load_web_texts(base)
     _check_references(kb)
     _check_vocabulary(kb)
     _check_interview(kb, base / "interview.yml")

@@ -315,6 +315,25 @@ NAMES: Dict[str, Any] = {
 }
 
 
+#: The web page's own words (knowledge/web_page.yml): sign-in sentences, panel labels.
+WEB_PAGE: Dict[str, Any] = {
+    "type": "object",
+    "required": ["sign_in", "panel", "print_words", "brief_words"],
+    "additionalProperties": False,
+    "properties": {
+        "sign_in": {
+            "type": "object",
+            "required": ["again", "expired"],
+            "additionalProperties": False,
+            "properties": {"again": _TEXT, "expired": _TEXT},
+        },
+        "panel": {"type": "object", "additionalProperties": _TEXT},
+        "print_words": {"type": "array", "items": _TEXT, "minItems": 1},
+        "brief_words": {"type": "array", "items": _TEXT, "minItems": 1},
+    },
+}
+
+
 #: The representative deals (knowledge/advice/deals/*.yml): deals a trainer would
 #: recognise, with the advice each must get and must never get.
 REPRESENTATIVE_DEALS: Dict[str, Any] = {

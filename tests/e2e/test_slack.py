@@ -12,6 +12,7 @@ import uuid
 import pytest
 import yaml
 
+from dealcoach.knowledge_base.loader import load_web_texts
 from tests.conftest import ROOT
 from tests.e2e.servers import SLACK_SECRET
 
@@ -149,6 +150,9 @@ def test_brief_uses_block_kit_and_workspaces_do_not_share_deals(servers):
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Brief: Blockco"}}
     fields = [f["text"] for b in blocks if b["type"] == "section" for f in b.get("fields", [])]
     assert "*Sector*\nsteel & metals" in fields
+    # The buying centre as a map: a field per role, nobody known yet, so empty seats.
+    seats = [f for f in fields if load_web_texts().panel["empty_seat"] in f]
+    assert seats and seats[0].startswith("*") and ":warning:" in seats[0]
     assert any(b["type"] == "actions" for b in blocks)
     assert brief["text"].startswith("Brief: Blockco")  # plain-text fallback for notifications
     # The same user id in another workspace is another salesperson.
