@@ -27,15 +27,18 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 # What the model is built from: a change to any of these retrains it. The
-# representative deals (knowledge/advice/deals/) only test the advice: no retraining.
+# representative deals (knowledge/advice/deals/) only test the advice, the web page's
+# words (knowledge/web_page.yml) only show on the page: no retraining.
 TRAIN_INPUTS := config.yml domain.yml \
-	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*') \
+	$(shell find data knowledge annotated -name '*.yml' -not -path 'knowledge/advice/deals/*' \
+	  -not -path knowledge/web_page.yml) \
 	$(wildcard nlu_components/*.py) \
 	dealcoach/knowledge_base/loader.py dealcoach/knowledge_base/schemas.py \
 	dealcoach/understanding/extraction.py dealcoach/understanding/numbers.py \
 	dealcoach/understanding/learned.py
 
-WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
+# Stamped when npm ci has installed web/package-lock.json (npm ci empties node_modules first).
+WEB_DEPS := web/node_modules/.installed
 
 .PHONY: help install train chat serve web browser postgres redis test lint format clean eval bench docs prune
 
@@ -86,7 +89,8 @@ train: $(MODEL)
 chat: $(MODEL)
 	@DEALCOACH_ACTION_PORT=$(ACTION_PORT) $(BIN)/python -m channels.terminal
 
-# The chat page's socket.io client, from the npm registry, served by the project.
+# The chat page's socket.io client, from the npm registry, served by the project; and
+# axe-core, which the browser tests run in the page (never served).
 $(WEB_DEPS): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	@touch $@

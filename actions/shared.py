@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from channels.slack_blocks import advice_message, brief_message
+from dealcoach.coaching.panel import panel_to_wire
 from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE
 from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
 from dealcoach.knowledge_base.placeholders import check_response_values, check_responses, fill_all
@@ -22,6 +23,12 @@ from dealcoach.understanding.turns import Turn, turn_from_message
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+
+#: The input channels of the web chat page (local mode, signed-in mode): they get the
+#: deal panel (channels/web.py, web/chat.js).
+WEB_CHANNELS = ("socketio", "web")
+#: The key of the deal panel's custom payload, as the page looks for it.
+PANEL_KEY = "dealcoach_panel"
 
 #: The slots the coach reads and sets (``Conversation``, ``Reply.slots``).
 CONVERSATION_SLOTS = ("pending_check", "pending_entities", "pending_delete", "last_concept")
@@ -62,8 +69,22 @@ def coach_call(
     dispatcher: CollectingDispatcher, tracker: Tracker, call: CoachCall
 ) -> List[Dict[str, Any]]:
     """Run one coach method on the tracker's latest message and send its reply."""
-    reply = call(owner_of(tracker), latest_turn(tracker), conversation_of(tracker))
-    return send(dispatcher, reply, slack=on_slack(tracker))
+    owner = owner_of(tracker)
+    reply = call(owner, latest_turn(tracker), conversation_of(tracker))
+    events = send(dispatcher, reply, slack=on_slack(tracker))
+    if tracker.get_latest_input_channel() in WEB_CHANNELS:
+        send_panel(dispatcher, owner, reply)
+    return events
+
+
+def send_panel(dispatcher: CollectingDispatcher, owner: str, reply: Reply) -> None:
+    """The deal panel after this reply, as a custom payload on the same socket.io
+    session as the chat: the page gets only what its own messages are about, never
+    through an endpoint of its own. Wrapped in ``data`` because Rasa's socket.io output
+    emits a custom payload's keys as its emit arguments (channels/web.py unwraps the same)."""
+    state = coach().panel(owner, reply)
+    if state is not None:
+        dispatcher.utter_message(json_message={"data": {PANEL_KEY: panel_to_wire(state)}})
 
 
 def send(
@@ -84,7 +105,7 @@ def _utter(dispatcher: CollectingDispatcher, message: Message, slack: bool, lang
         layout = (
             advice_message(card.report, card.company)
             if isinstance(card, AdviceCard)
-            else brief_message(card.brief)
+            else brief_message(card.brief, card.panel)
         )
         dispatcher.utter_message(json_message=layout)
     else:
@@ -160,11 +181,18 @@ def conversation_of(tracker: Tracker) -> Conversation:
 
 
 def last_response(tracker: Tracker) -> str | None:
-    """The domain response the bot's last message was, if it was one."""
+    """The domain response the bot's last message was, if it was one. A deal panel sent
+    after the words is no message: the words before it are what the bot last said."""
     for event in reversed(tracker.events):
-        if event.get("event") == "bot":
+        if event.get("event") == "bot" and not is_panel(event):
             return (event.get("metadata") or {}).get("utter_action")
     return None
+
+
+def is_panel(event: Dict[str, Any]) -> bool:
+    """Whether a bot event is the deal panel's payload."""
+    custom = (event.get("data") or {}).get("custom")
+    return isinstance(custom, dict) and PANEL_KEY in (custom.get("data") or {})
 
 
 def on_slack(tracker: Tracker) -> bool:

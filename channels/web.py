@@ -16,8 +16,8 @@ message names, so a signed-in client could still speak as anyone. Here instead:
 * the socket is bound to the token's ``sub`` and every message on it is that
   salesperson's, sender ``<sub>`` on input channel ``web`` (deal owner ``web:<sub>``),
   whatever ``session_id`` the client sends;
-* a refused connection gets one sentence (``SIGN_IN_AGAIN``) in socket.io's
-  ``connect_error``; nothing is stored or answered;
+* a refused connection gets one sentence (``SIGN_IN_AGAIN``, knowledge/web_page.yml) in
+  socket.io's ``connect_error``; nothing is stored or answered;
 * when the token expires the socket gets ``EXPIRED`` as a ``sign_in_required`` event
   and is disconnected, and a message arriving after expiry is not processed;
 * the bot's answers go to a room per salesperson, so two devices of one person both
@@ -44,15 +44,18 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from dealcoach.knowledge_base.loader import load_web_texts
+
 SECRET_VARIABLE = "DEALCOACH_WEB_JWT_SECRET"
 PUBLIC_KEY_VARIABLE = "DEALCOACH_WEB_JWT_PUBLIC_KEY"
 AUDIENCE_VARIABLE = "DEALCOACH_WEB_JWT_AUDIENCE"
 #: The input channel of signed-in messages: the deal owner is ``web:<sub>``.
 SIGNED_IN_CHANNEL = "web"
+_TEXTS = load_web_texts()
 #: What the page shows when the connection is refused (no, forged, expired token...).
-SIGN_IN_AGAIN = "You are not signed in, or your sign-in is no longer valid: please sign in again."
+SIGN_IN_AGAIN = _TEXTS.sign_in_again
 #: What the page shows when the token runs out during a conversation.
-EXPIRED = "Your sign-in has expired, so this conversation has ended: please sign in again."
+EXPIRED = _TEXTS.sign_in_expired
 #: Event that tells the page its sign-in ended (payload ``{"message": ..., "reason": ...}``).
 SIGN_IN_REQUIRED_EVENT = "sign_in_required"
 
@@ -133,8 +136,11 @@ class WebChatOutput(SocketIOOutput):
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
     ) -> None:
-        # The room is ours to choose, never the message's.
-        await self.sio.emit(self.bot_message_evt, json_message, room=room_of(recipient_id))
+        # The room is ours to choose, never the message's. A custom payload is wrapped in
+        # ``data`` as Rasa's own socket.io output wants it (actions/shared.py send_panel).
+        await self.sio.emit(
+            self.bot_message_evt, json_message.get("data"), room=room_of(recipient_id)
+        )
 
 
 def room_of(subject: str) -> str:

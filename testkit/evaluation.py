@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Set, Tuple
 
-import yaml
-
+from dealcoach.knowledge_base.yaml_files import read_yaml
 from dealcoach.understanding.extraction import KNOWLEDGE_ENTITIES
 
 NAME_ENTITIES = ("company", "person")
@@ -126,7 +125,7 @@ class Report:
 
 def load_examples(path: Path | str) -> List[Example]:
     """Read a test set file: ``examples: [{text, intent, entities: {type: [values]}}]``."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(path)
     examples = []
     for raw in data["examples"]:
         entities = {

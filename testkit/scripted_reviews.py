@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-import yaml
-
 from dealcoach.deals.deal import DEAL_FACTS, name_key
 from dealcoach.knowledge_base.loader import KnowledgeBase
+from dealcoach.knowledge_base.yaml_files import read_yaml
 
 #: Deal-level facts a scripted review can expect: the deal's own.
 DEAL_FACT_KEYS = DEAL_FACTS
@@ -102,7 +101,7 @@ class Scored:
 
 
 def load_reviews(path: Path | str) -> List[Review]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(path)
     return [
         Review(
             id=str(raw["id"]),

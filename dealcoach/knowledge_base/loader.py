@@ -22,6 +22,7 @@ Layout::
     knowledge/names.yml          cues that tell a client company from a person
     knowledge/phrases.yml        the coach's own words around those texts ("Noted: ...")
     knowledge/languages.yml      how the salesperson's language is told and asked for
+    knowledge/web_page.yml       the web page's own words: sign-in sentences, panel labels
 
 Every text a salesperson sees is written in every language (``languages.py`` gives the
 shape: ``{en: ..., nl: ...}``); a text missing a language, or naming other placeholders
@@ -240,6 +241,48 @@ class Scenario:
     explanation: str
 
 
+@dataclass(frozen=True)
+class WebTexts:
+    """The web page's own words (``knowledge/web_page.yml``)."""
+
+    sign_in_again: str = ""
+    sign_in_expired: str = ""
+    #: The deal panel's headings and labels, sent to the page with every panel.
+    panel: Dict[str, str] = field(default_factory=dict)
+    #: A message with one of the ``print_words`` and one of the ``brief_words`` asks
+    #: for the brief on paper.
+    print_words: Tuple[str, ...] = ()
+    brief_words: Tuple[str, ...] = ()
+
+
+#: The labels the deal panel needs: a knowledge base without one of them does not load.
+PANEL_LABELS = (
+    "panel", "facts", "sector", "company_size", "employees", "purchase_situation",
+    "supplier_position", "buying_stage", "perceived_risk", "unknown", "changed",
+    "stage_reached", "stage_current", "map", "empty_seat", "no_role", "stance_unknown",
+    "met", "not_met", "met_unknown", "assumed", "flags", "no_flags", "actions", "because",
+    "deals", "stage_unknown", "updated", "open_deal", "print", "quiz", "quiz_scores",
+    "quiz_topics",
+)  # fmt: skip
+
+
+def load_web_texts(root: Path | str | None = None, language: str = DEFAULT_LANGUAGE) -> WebTexts:
+    """``knowledge/web_page.yml`` alone, in ``language``: the Rasa server's web channel
+    needs its sign-in sentences without loading the whole knowledge base."""
+    path = knowledge_dir(root) / "web_page.yml"
+    raw = read_yaml(path, schemas.WEB_PAGE, language)
+    missing = [key for key in PANEL_LABELS if key not in raw["panel"]]
+    if missing:
+        raise KnowledgeError(path, "panel", f"labels missing: {', '.join(missing)}")
+    return WebTexts(
+        sign_in_again=raw["sign_in"]["again"],
+        sign_in_expired=raw["sign_in"]["expired"],
+        panel=dict(raw["panel"]),
+        print_words=tuple(w.lower() for w in raw["print_words"]),
+        brief_words=tuple(w.lower() for w in raw["brief_words"]),
+    )
+
+
 @dataclass
 class KnowledgeBase:
     root: Path
@@ -257,6 +300,7 @@ class KnowledgeBase:
     flags: Dict[str, RiskFlag] = field(default_factory=dict)
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
     name_cues: NameCues = field(default_factory=NameCues)
+    web: WebTexts = field(default_factory=WebTexts)
     language_cues: LanguageCues = field(default_factory=LanguageCues)
     #: The coach's own words in this view's language (``knowledge/phrases.yml``).
     phrases: Dict[str, str] = field(default_factory=dict)
@@ -487,6 +531,8 @@ def _load_view(base: Path, language: str) -> KnowledgeBase:
             name_particles=frozenset(cues["name_particles"]),
             switch={k: tuple(v) for k, v in cues["switch"].items()},
         )
+    if (base / "web_page.yml").is_file():
+        kb.web = load_web_texts(base, language)
     _check_references(kb)
     _check_vocabulary(kb)
     _check_interview(kb, base / "interview.yml")

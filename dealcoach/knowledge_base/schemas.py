@@ -320,6 +320,25 @@ NAMES: Dict[str, Any] = {
 }
 
 
+#: The web page's own words (knowledge/web_page.yml): sign-in sentences, panel labels.
+WEB_PAGE: Dict[str, Any] = {
+    "type": "object",
+    "required": ["sign_in", "panel", "print_words", "brief_words"],
+    "additionalProperties": False,
+    "properties": {
+        "sign_in": {
+            "type": "object",
+            "required": ["again", "expired"],
+            "additionalProperties": False,
+            "properties": {"again": _SHOWN, "expired": _SHOWN},
+        },
+        "panel": {"type": "object", "additionalProperties": _SHOWN},
+        "print_words": understood({"type": "array", "items": _TEXT, "minItems": 1}),
+        "brief_words": understood({"type": "array", "items": _TEXT, "minItems": 1}),
+    },
+}
+
+
 #: The representative deals (knowledge/advice/deals/*.yml): deals a trainer would
 #: recognise, with the advice each must get and must never get.
 REPRESENTATIVE_DEALS: Dict[str, Any] = {

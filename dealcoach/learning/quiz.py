@@ -17,10 +17,12 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from dealcoach.coaching.panel import Bar, QuizChart
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.learning.learn import concept_of
+from dealcoach.storage.records import QuizResult
 from dealcoach.understanding.turns import Entity
 
 QUIZ_LENGTH = 5
@@ -180,6 +182,30 @@ def format_feedback(kb: KnowledgeBase, q: QuizQuestion, chosen: str) -> str:
     if chosen == q.answer:
         return kb.phrase("quiz_right", answer=choice_label(kb, q.answer), explanation=q.explanation)
     return kb.phrase("quiz_wrong", answer=choice_label(kb, q.answer), explanation=q.explanation)
+
+
+def progress_chart(
+    history: Sequence[QuizResult],
+    answers: Iterable[Tuple[str, bool]],
+    last: int = 10,
+    topic_label: Callable[[str], str] | None = None,
+) -> QuizChart:
+    """The scores of the ``last`` quizzes (oldest first, numbered over all quizzes) and
+    right answers per topic (topics in name order), for the page's chart; a topic is
+    named by ``topic_label`` (the salesperson's language), else by its id in words."""
+    first = max(0, len(history) - last)
+    scores = tuple(
+        Bar(f"#{first + i + 1}", r.score, r.answered) for i, r in enumerate(history[first:])
+    )
+    tally: Dict[str, List[int]] = {}
+    for topic, correct in answers:
+        right, total = tally.setdefault(topic, [0, 0])
+        tally[topic] = [right + int(correct), total + 1]
+    topics = tuple(
+        Bar(topic_label(topic) if topic_label else topic.replace("_", " "), right, total)
+        for topic, (right, total) in sorted(tally.items())
+    )
+    return QuizChart(scores, topics)
 
 
 def weakest_topic(results: Iterable[Tuple[str, bool]]) -> Optional[str]:

@@ -18,6 +18,7 @@ leaves the deal as it was before the message.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence
 
@@ -33,6 +34,14 @@ from dealcoach.coaching.interview import (
     misread_client,
     reply_yes_no,
     step,
+)
+from dealcoach.coaching.panel import (
+    DealPanel,
+    PanelState,
+    QuizChart,
+    changed_keys,
+    deal_panel,
+    panel_state,
 )
 from dealcoach.deals.deal import Change, Deal, name_key
 from dealcoach.deals.matching import find_deal
@@ -73,6 +82,9 @@ class AdviceCard:
 @dataclass(frozen=True)
 class BriefCard:
     brief: Brief
+    #: The same deal as a map (roles as lanes, a card per person), for channels that
+    #: draw it (Slack's fields per role).
+    panel: DealPanel | None = None
 
 
 @dataclass
@@ -97,6 +109,17 @@ class Reply:
     slots: Dict[str, Any] = field(default_factory=dict)
     #: The language the reply is in (its domain responses are rendered in it too).
     language: str = DEFAULT_LANGUAGE
+    #: Whether the message read or changed a deal (or the list of deals): a channel
+    #: with a deal panel redraws it then (``Coach.panel``).
+    about_deals: bool = False
+    #: The deal the message was about, and what of it the message changed
+    #: (``dealcoach.coaching.panel.changed_keys``).
+    deal_id: int | None = None
+    changed: List[str] = field(default_factory=list)
+    #: The salesperson asked for the brief to print ("print the Acme brief").
+    print_brief: bool = False
+    #: Quiz progress as chart data, when the message asked for it ("how am I doing?").
+    quiz_chart: QuizChart | None = None
 
     def say(self, response: str, buttons: Sequence[Button] = (), **values: str) -> None:
         check_response_values(response, values)  # here, so core tests catch it too
@@ -174,6 +197,16 @@ class _Visit:
         self.reply = Reply(language=kb.language)
         self.reply.slots["language"] = kb.language
         self._active: Any = _UNREAD
+
+    def shows(self, deal: Deal, changes: Sequence[Change] = ()) -> None:
+        """This message is about ``deal``, and changed it so (for the deal panel)."""
+        if deal.id != self.reply.deal_id:
+            self.reply.changed = []
+        self.reply.about_deals = True
+        self.reply.deal_id = deal.id
+        for key in changed_keys(changes):
+            if key not in self.reply.changed:
+                self.reply.changed.append(key)
 
 
 class Coach:
@@ -280,6 +313,7 @@ class Coach:
                 visit.reply.say("utter_nothing_to_pause")
                 return visit.reply
             self.store.deals.apply_to(owner, active, [Change("status", value="paused")])
+            visit.shows(active)
             self.store.history.end_review(owner, int(active.id or 0), "paused")
             visit.reply.say("utter_paused", company=active.company)
             return visit.reply
@@ -329,12 +363,7 @@ class Coach:
             visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
-            deal = self._named_or_active(visit, "deal_brief")
-            if deal is not None:
-                brief = make_brief(visit.kb, deal)
-                visit.reply.messages.append(
-                    Message(text=format_brief(brief), card=BriefCard(brief))
-                )
+            self._brief(visit, printed=False)
             return visit.reply
 
     def list_deals(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
@@ -344,6 +373,7 @@ class Coach:
             if self._redirected(visit):
                 return visit.reply
             deals = self.store.deals.list_for(owner)
+            visit.reply.about_deals = True
             if not deals:
                 visit.reply.say("utter_no_deals")
                 return visit.reply
@@ -381,7 +411,7 @@ class Coach:
             if not outcome.changes:
                 visit.reply.say("utter_update_not_understood", company=deal.company)
                 return visit.reply
-            self.store.deals.apply_to(owner, deal, outcome.changes)
+            visit.shows(self.store.deals.apply_to(owner, deal, outcome.changes), outcome.changes)
             changes = "; ".join(outcome.noted)
             visit.reply.text(visit.kb.phrase("updated", company=deal.company, changes=changes))
             return visit.reply
@@ -401,7 +431,7 @@ class Coach:
             if deal is None:
                 return visit.reply
             try:
-                self.store.deals.rename(owner, int(deal.id or 0), new)
+                visit.shows(self.store.deals.rename(owner, int(deal.id or 0), new))
             except (NameClash, ValueError) as error:
                 visit.reply.text(visit.kb.phrase("rename_refused", reason=error))
                 return visit.reply
@@ -420,6 +450,7 @@ class Coach:
             deal = self._named_or_active(visit, "delete_deal")
             if deal is None:
                 return visit.reply
+            visit.shows(deal)
             visit.reply.say(
                 "utter_confirm_delete",
                 buttons=[
@@ -468,6 +499,7 @@ class Coach:
             else:
                 deal = self._named_or_active(visit, "apply_concept")
                 if deal is not None:
+                    visit.shows(deal)
                     visit.reply.text(apply_to_deal(visit.kb, concept, deal))
             visit.reply.slots["last_concept"] = concept
             return visit.reply
@@ -506,6 +538,11 @@ class Coach:
             right = sum(a.correct for a in answers)
             weakest = quiz.weakest_topic((a.topic, a.correct) for a in answers)
             kb = visit.kb
+            visit.reply.quiz_chart = quiz.progress_chart(
+                history,
+                [(a.topic, a.correct) for a in answers],
+                topic_label=lambda topic: kb.phrase(f"quiz_topic_{topic}"),
+            )
             lines = [
                 kb.phrase(
                     "progress_overall", quizzes=len(history), right=right, answers=len(answers)
@@ -519,6 +556,26 @@ class Coach:
             visit.reply.text("\n".join(lines))
             return visit.reply
 
+    # --- the deal panel --------------------------------------------------------------------
+
+    def panel(self, owner: str, reply: Reply) -> PanelState | None:
+        """What a deal panel shows after ``reply``: the deal the message was about (else
+        the one being worked on), as stored now, with what the message changed marked,
+        and the salesperson's deals (and quiz progress when asked for); None when the
+        message touched no deal and drew no chart. Only ever this owner's deals."""
+        if not reply.about_deals and reply.quiz_chart is None:
+            return None
+        with self.store.transaction():
+            deal = None
+            if reply.deal_id is not None:
+                deal = self.store.deals.get_by_id(owner, reply.deal_id)
+            if deal is None:
+                deal = self.store.active_deal(owner)
+            changed = reply.changed if deal is not None and deal.id == reply.deal_id else []
+            deals = self.store.deals.list_for(owner)
+            kb = self.kb.in_language(reply.language)
+            return panel_state(kb, deal, deals, changed, reply.print_brief, reply.quiz_chart)
+
     # --- inside one message ----------------------------------------------------------------
 
     def _active(self, visit: _Visit) -> Deal | None:
@@ -530,10 +587,34 @@ class Coach:
     def _asked_which_client(self, visit: _Visit) -> bool:
         return visit.conversation.last_response == "utter_which_client"
 
+    def _brief(self, visit: _Visit, printed: bool) -> None:
+        """The brief of the deal the message names, else of the active one; ``printed``:
+        the salesperson asked for it on paper (the web page prints it)."""
+        deal = self._named_or_active(visit, "deal_brief")
+        if deal is None:
+            return
+        visit.shows(deal)
+        visit.reply.print_brief = printed
+        brief = make_brief(visit.kb, deal)
+        visit.reply.messages.append(
+            Message(text=format_brief(brief), card=BriefCard(brief, deal_panel(visit.kb, deal)))
+        )
+
+    def _asks_to_print(self, turn: Turn) -> bool:
+        """ "print the brief", "brief on Acme as a pdf": a print word and a brief word
+        (knowledge/web_page.yml). The trained intents know no printing, and guess
+        anything for these (a concept, advice, my deals), so the words decide."""
+        words = set(re.findall(r"\w+", turn.text.lower()))
+        web = self.kb.web
+        return bool(words & set(web.print_words)) and bool(words & set(web.brief_words))
+
     def _redirected(self, visit: _Visit) -> bool:
-        """A bare client name typed after "Which client is this about?" starts that
-        review, whatever intent was guessed for it ("Stalbud Krakow" can look like a
-        rename): True when it did."""
+        """A request to print the brief prints it, and a bare client name typed after
+        "Which client is this about?" starts that review, whatever intent was guessed
+        for them ("Stalbud Krakow" can look like a rename): True when it did."""
+        if self._asks_to_print(visit.turn):
+            self._brief(visit, printed=True)
+            return True
         if not self._asked_which_client(visit):
             return False
         company = client_in_reply(visit.turn)
@@ -623,6 +704,7 @@ class Coach:
         self.store.history.start_review(owner, int(deal.id or 0))
         self.store.quizzes.stop(owner)  # from now on, answers are about the deal
         visit._active = deal
+        visit.shows(deal)
         visit.reply.say(
             "utter_review_started" if created else "utter_review_resumed", company=deal.company
         )
@@ -647,6 +729,7 @@ class Coach:
         kb, reply = visit.kb, visit.reply
         result = step(kb, deal, turn)
         deal = self.store.deals.apply_to(visit.owner, deal, result.changes)
+        visit.shows(deal, result.changes)
         if result.noted:
             reply.text(kb.phrase("noted", facts="; ".join(result.noted)))
         elif not result.understood and not quiet:
@@ -681,6 +764,7 @@ class Coach:
             self.store.history.end_review(visit.owner, int(deal.id or 0), "complete")
 
     def _advise(self, visit: _Visit, deal: Deal) -> None:
+        visit.shows(deal)
         report = advise(visit.kb, deal)
         visit.reply.messages.append(
             Message(text=format_advice(report, deal.company), card=AdviceCard(report, deal.company))
@@ -722,6 +806,7 @@ class Coach:
         """The yes or no to 'delete the Acme deal?'."""
         deal_id = visit.conversation.pending_delete
         deal = self.store.deals.get_by_id(visit.owner, int(deal_id or 0))
+        visit.reply.about_deals = True
         if deal is not None and confirmed:
             self.store.deals.delete(visit.owner, int(deal.id or 0))
             visit.reply.text(visit.kb.phrase("deleted", company=deal.company))

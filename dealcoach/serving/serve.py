@@ -150,17 +150,22 @@ class _PageHandler(SimpleHTTPRequestHandler):
 
 
 def page_texts() -> Dict[str, Dict[str, str]]:
-    """The chat page's own words in every language (``page_*`` of knowledge/phrases.yml),
-    by language: the page shows those of the browser's language (web/chat.js)."""
+    """The chat page's own words in every language (``page_*`` of knowledge/phrases.yml
+    and the sign-in sentences of knowledge/web_page.yml), by language: the page shows
+    those of the salesperson's language once it knows it, of the browser's before
+    (web/chat.js)."""
     kb = load_knowledge()
-    return {
-        language: {
+    texts = {}
+    for language in LANGUAGES:
+        view = kb.in_language(language)
+        texts[language] = {
             name[len("page_") :]: text
-            for name, text in kb.in_language(language).phrases.items()
+            for name, text in view.phrases.items()
             if name.startswith("page_")
         }
-        for language in LANGUAGES
-    }
+        texts[language]["sign_in_again"] = view.web.sign_in_again
+        texts[language]["sign_in_expired"] = view.web.sign_in_expired
+    return texts
 
 
 def page_server(conf: Dict[str, str]) -> ThreadingHTTPServer:

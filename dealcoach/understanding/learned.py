@@ -40,6 +40,7 @@ from spacy.util import fix_random_seed, minibatch
 
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.knowledge_base.vocabulary import ROLES
+from dealcoach.knowledge_base.yaml_files import read_yaml
 from dealcoach.settings import ANNOTATED
 
 log = logging.getLogger(__name__)
@@ -600,11 +601,9 @@ def facts_data_files(path: Path | str | None = None) -> List[Path]:
 
 def load_annotated(paths: Iterable[Path]) -> List[Annotated]:
     """Every message of these files, in order."""
-    import yaml
-
     examples: List[Annotated] = []
     for path in paths:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         examples += [annotated_from_dict(raw) for raw in data.get("examples") or []]
     return examples
 

@@ -185,6 +185,16 @@ def test_socketio_sessions_are_separate_salespeople(servers, owners_deal, socket
         say("/affirm")
         TRIED["attempts"] += 2
     assert servers.deals(session, channel="socketio") == before
+    # The deal panel comes on the same session: the owner's, never anyone else's.
+    assert any("Sockmoor" in panel and "4321" in panel for panel in panels_of(mine))
+    for someone_else in (lookalike, other):
+        for panel in panels_of(someone_else):
+            assert not leaks(panel) and "Sockmoor" not in panel, panel
+
+
+def panels_of(chat):
+    """The deal panels a socket.io session was sent, as JSON text."""
+    return [json.dumps(r["dealcoach_panel"]) for r in chat.replies if "dealcoach_panel" in r]
 
 
 SLACK_ATTEMPTS = [

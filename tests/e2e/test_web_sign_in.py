@@ -195,6 +195,15 @@ def test_a_token_for_bob_naming_alices_session_gets_bobs_deals_only(signed_in_se
     assert signed_in_servers.deals("alice", channel="socketio") == []
     # Alice did not hear Bob's conversation.
     assert not any("Bobworks" in (r.get("text") or "") for r in alice.replies)
+    # The deal panels on each socket are its salesperson's only.
+    panels = {
+        who: [json.dumps(r["dealcoach_panel"]) for r in chat.replies if "dealcoach_panel" in r]
+        for who, chat in (("alice", alice), ("bob", bob))
+    }
+    assert any("Alicorp" in p and "4321" in p for p in panels["alice"])
+    assert any("Bobworks" in p for p in panels["bob"])
+    assert not any("Alicorp" in p or "4321" in p for p in panels["bob"])
+    assert not any("Bobworks" in p for p in panels["alice"])
 
 
 def test_two_devices_of_one_person_share_deals_and_the_review(signed_in_servers, keys, chat):

@@ -10,6 +10,7 @@ import pytest
 
 from channels.web import EXPIRED, SIGN_IN_AGAIN
 from dealcoach.storage import open_store, owner_id
+from tests.e2e import panel_page
 from tests.e2e.conftest import serving
 from tests.e2e.test_web_chat import CHROMIUM, say
 
@@ -142,3 +143,38 @@ def test_an_expiring_token_ends_the_conversation_on_the_page(signed_in_served, b
     notice_said(page, EXPIRED)
     assert page.locator('#status[data-state="signed-out"]').count() == 1
     assert page.locator("#message").is_disabled()
+
+
+def test_the_deal_panel_is_only_ever_the_tokens_salespersons(signed_in_served, browser):
+    url = signed_in_served["page"]
+
+    def signed_in(sub):
+        context = browser.new_context()
+        context.add_init_script(f"window.DEALCOACH_TOKEN = {token(sub)!r};")
+        return panel_page.open_page(browser, url, context=context)
+
+    ivan = signed_in("ivan")
+    say(ivan, "new deal: Ivanco")
+    panel_page.panel_shows(ivan, "Ivanco")
+    say(ivan, "Petra Lang is the CFO")
+    panel_page.in_lane(ivan, "decider", "Petra Lang")
+
+    # Judy, signed in on another browser, asks for Ivan's deal and starts her own.
+    judy = signed_in("judy")
+    say(judy, "brief me on Ivanco")
+    bot_said(judy, "Ivanco")
+    say(judy, "new deal: Judyco")
+    panel_page.panel_shows(judy, "Judyco")
+    assert panel_page.deals_listed(judy) == ["Judyco"]
+    drawn = judy.evaluate("() => window.panelsDrawn")
+    assert drawn and not any("Ivanco" in p or "Petra" in p for p in drawn)
+    assert not any("Judyco" in p for p in ivan.evaluate("() => window.panelsDrawn"))
+
+    # Ivan's second device gets his panel: the same salesperson, the same deals.
+    phone = signed_in("ivan")
+    say(phone, "brief me on Ivanco")
+    panel_page.panel_shows(phone, "Ivanco")
+    panel_page.in_lane(phone, "decider", "Petra Lang")
+    assert panel_page.deals_listed(phone) == ["Ivanco"]
+    for page in (ivan, judy, phone):
+        page.context.close()
