@@ -46,8 +46,9 @@ def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
 
     size = fact("company_size")
     if deal.employees is not None:
+        # The count says more than the band it falls in (as on the deal panel), and
+        # the band's id is no word in any language.
         size = kb.phrase("employees", count=deal.employees)
-        size += f" ({deal.company_size or unknown})"
     facts = (
         (kb.phrase("brief_sector"), fact("sector")),
         (kb.phrase("brief_size"), size),
