@@ -1,0 +1,248 @@
+"""The team topology, for real: two Rasa replicas and two action servers behind HAProxy,
+PostgreSQL and Redis, all on loopback (``testkit.team.TeamTopology``, what ``make
+serve-team`` starts), once for this module.
+
+REST clients send no cookie, so HAProxy spreads their messages over both replicas
+round-robin; each answer names its replica (``X-Dealcoach-Replica``). The tests that
+kill a process come last, in the order they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections import Counter
+from typing import Any, Dict, List, Tuple
+
+import jwt
+import psycopg2
+import pytest
+import requests
+
+from dealcoach.storage import open_store, owner_id
+from testkit.team import TeamTopology
+from tests.conftest import MODEL
+from tests.e2e.test_web_sign_in import SignedInChat
+
+pytestmark = pytest.mark.slow
+
+#: The signed-in web channel's secret in this topology (HS256).
+JWT_SECRET = "team-topology-test-secret-of-enough-length"
+#: Seconds a request may take before the test gives up: a guard, not a measurement.
+PATIENCE = 180
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    topology = TeamTopology(
+        tmp_path_factory.mktemp("team"),
+        replicas=2,
+        action_servers=2,
+        model=MODEL,
+        extra_env={"DEALCOACH_WEB_JWT_SECRET": JWT_SECRET},
+    )
+    try:
+        topology.start_all()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield topology
+    topology.stop()
+
+
+def send(url: str, sender: str, text: str) -> Tuple[List[Dict[str, Any]], str]:
+    """One REST message; the bot's replies and the replica that answered."""
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=PATIENCE) as response:
+        return json.loads(response.read()), response.headers.get("X-Dealcoach-Replica", "")
+
+
+def said(replies: List[Dict[str, Any]]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def give(**facts: Any) -> str:
+    """A button's payload: these facts, as canonical values (no NLU involved)."""
+    return "/give_facts" + json.dumps(facts)
+
+
+#: One review, one fact a message: every message may land on either replica.
+REVIEW_FACTS = [
+    {"sector": "robotics"},
+    {"employees": 300},
+    {"purchase_situation": "new_task"},
+    {"buying_stage": "specification"},
+    {"perceived_risk": "high"},
+]
+
+
+def fact_changes(deals_url: str, owner: str, company: str) -> Counter:
+    """How often each (fact, new value) was stored for the deal."""
+    store = open_store(deals_url)
+    try:
+        deal = store.deals.get(owner, company)
+        assert deal is not None, f"no deal {company} for {owner}"
+        return Counter((c.fact, c.new) for c in store.history.fact_changes(owner, deal.id))
+    finally:
+        store.close()
+
+
+def review(team: TeamTopology, sender: str, company: str, replicas: Counter) -> None:
+    replies, replica = send(team.url, sender, f'/start_review{{"company": "{company}"}}')
+    replicas[replica] += 1
+    assert f"New deal: {company}" in said(replies)
+    for facts in REVIEW_FACTS:
+        replies, replica = send(team.url, sender, give(**facts))
+        replicas[replica] += 1
+        assert "can't reach" not in said(replies), said(replies)
+
+
+def assert_stored_once(team: TeamTopology, sender: str, company: str) -> None:
+    changes = fact_changes(team.deals_url, owner_id("rest", sender), company)
+    for facts in REVIEW_FACTS:
+        ((fact, value),) = facts.items()
+        assert changes[(fact, str(value))] == 1, (sender, fact, changes)
+    assert max(changes.values()) == 1, changes  # nothing stored twice
+
+
+def test_reviews_spread_over_both_replicas_store_every_fact_once(team):
+    replicas: Counter = Counter()
+    salespeople = [f"rep-team-{i}" for i in range(4)]
+    errors: List[BaseException] = []
+
+    def run(sender: str) -> None:
+        try:
+            review(team, sender, f"Company {sender[-1]}", replicas)
+        except BaseException as error:  # noqa: BLE001 (reported below, in the test's thread)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in salespeople]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert set(replicas) == {"rasa1", "rasa2"}, replicas
+    for sender in salespeople:
+        assert_stored_once(team, sender, f"Company {sender[-1]}")
+
+
+def conversation_events(team: TeamTopology, sender: str) -> List[Tuple[str, str]]:
+    """The conversation's events as the tracker store holds them: (type, action or text)."""
+    with psycopg2.connect(team.tracker_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT type_name, action_name, data FROM events WHERE sender_id = %s ORDER BY id",
+            [sender],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return [(kind, action or json.loads(data).get("text") or "") for kind, action, data in rows]
+
+
+def test_one_conversations_simultaneous_messages_are_handled_one_at_a_time(team):
+    me = "rep-team-lock"
+    send(team.url, me, '/start_review{"company": "Lockhart"}')
+    messages = [give(sector="robotics"), give(employees=300), give(buying_stage="negotiation")]
+    start = threading.Barrier(len(messages))
+    answers: Dict[str, str] = {}
+
+    def post(text: str, replica: str) -> None:
+        start.wait()
+        replies, _ = send(team.replica_url(replica), me, text)
+        answers[text] = said(replies)
+
+    # Straight to the replicas (not through HAProxy), at the same moment.
+    threads = [
+        threading.Thread(target=post, args=(text, f"rasa{1 + i % 2}"))
+        for i, text in enumerate(messages)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(answers) == set(messages)
+
+    # In the stored conversation each message's turn ends (action_listen) before the
+    # next message begins: no turn interleaved with another, none lost.
+    events = conversation_events(team, me)
+    turns: List[str] = []
+    for kind, name in events:
+        if kind == "user":
+            assert not turns or turns[-1] == "listening", events
+            turns.append(name)
+        elif kind == "action" and name == "action_listen" and turns:
+            turns.append("listening")
+    users = [t for t in turns if t != "listening"]
+    assert sorted(users[1:]) == sorted(messages), users
+    changes = fact_changes(team.deals_url, owner_id("rest", me), "Lockhart")
+    for fact, value in (
+        ("sector", "robotics"),
+        ("employees", "300"),
+        ("buying_stage", "negotiation"),
+    ):
+        assert changes[(fact, value)] == 1, changes
+
+
+def test_one_salesperson_in_two_browsers_on_two_replicas_shares_deals_and_answers(team):
+    token = jwt.encode({"sub": "dana", "exp": int(time.time()) + 3600}, JWT_SECRET, "HS256")
+    browsers = []
+    try:
+        for replica in ("rasa1", "rasa2"):
+            jar = requests.Session()
+            # HAProxy's sticky cookie, as a browser sent to this replica before would have it.
+            jar.cookies.set("dealcoach_replica", replica)
+            browsers.append(SignedInChat(team.url, token, http_session=jar))
+        first, second = browsers
+        assert first.confirmed_as == second.confirmed_as == "dana"
+        assert "New deal: Danaworks" in first.say('/start_review{"company": "Danaworks"}')
+        noted = first.say(give(sector="robotics"))
+        # The second browser, on the other replica, saw that answer too (rooms via Redis).
+        for _ in range(PATIENCE * 10):
+            if any("robotics" in (r.get("text") or "") for r in second.replies):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the other replica's browser never saw {noted!r}")
+        listing = second.say("/list_deals")
+        assert "Danaworks" in listing, listing
+        assert "robotics" in second.say('/deal_brief{"company": "Danaworks"}').lower()
+    finally:
+        for browser in browsers:
+            browser.close()
+    store = open_store(team.deals_url)
+    try:
+        assert [d.company for d in store.deals.list_for(owner_id("web", "dana"))] == ["Danaworks"]
+    finally:
+        store.close()
+
+
+def test_a_replica_killed_mid_conversation_loses_nothing(team):
+    me = "rep-team-replica-down"
+    send(team.url, me, '/start_review{"company": "Killarney"}')
+    send(team.url, me, give(sector="robotics"))
+    team.kill("rasa1")
+    answered_by = set()
+    for facts in REVIEW_FACTS[1:]:
+        replies, replica = send(team.url, me, give(**facts))
+        answered_by.add(replica)
+        assert "can't reach" not in said(replies), said(replies)
+    assert answered_by == {"rasa2"}
+    assert_stored_once(team, me, "Killarney")
+
+
+def test_an_action_server_killed_mid_conversation_loses_nothing(team):
+    me = "rep-team-actions-down"
+    send(team.url, me, '/start_review{"company": "Actonbury"}')
+    send(team.url, me, give(sector="robotics"))
+    team.kill("actions1")
+    for facts in REVIEW_FACTS[1:]:
+        replies, _ = send(team.url, me, give(**facts))
+        assert "can't reach" not in said(replies), said(replies)
+    assert_stored_once(team, me, "Actonbury")
