@@ -169,7 +169,9 @@ eval: $(MODEL)
 # Speed: latency against a bare Rasa floor, throughput, memory, start and training time.
 # BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes);
 # BENCH_ARGS=--long-history adds one salesperson's 1,200 messages beside a fresh one
-# (about 3 more minutes; --long-history-only runs just that); see --help.
+# (about 3 more minutes; --long-history-only runs just that); the team run, 1 against
+# 2 Rasa replicas in the team topology (about 10 minutes; --skip-team leaves it out,
+# --team-only runs just that); see --help.
 BENCH_ARGS ?=
 bench: $(MODEL) postgres redis haproxy
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
