@@ -223,6 +223,39 @@ def test_one_salesperson_in_two_browsers_on_two_replicas_shares_deals_and_answer
         store.close()
 
 
+def test_no_salesperson_sees_anothers_deal_across_replicas(team):
+    # Each salesperson starts a deal on one replica, then asks on both replicas.
+    deals = {"rep-team-erin": ("Erinvale", "rasa1"), "rep-team-finn": ("Finnmark", "rasa2")}
+    for sender, (company, home) in deals.items():
+        replies, _ = send(
+            team.replica_url(home), sender, f'/start_review{{"company": "{company}"}}'
+        )
+        assert f"New deal: {company}" in said(replies)
+        send(team.replica_url(home), sender, give(sector="robotics"))
+    for sender, (company, _) in deals.items():
+        (other,) = [c for s, (c, _) in deals.items() if s != sender]
+        for replica in team.replica_ports:
+            listing = said(send(team.replica_url(replica), sender, "/list_deals")[0])
+            assert company in listing and other not in listing, (sender, replica, listing)
+            mine = said(send(team.replica_url(replica), sender, give_brief(company))[0])
+            assert "robotics" in mine.lower(), (sender, replica, mine)
+            theirs = said(send(team.replica_url(replica), sender, give_brief(other))[0])
+            assert f"You have no deal called {other}" in theirs, (sender, replica, theirs)
+            assert "robotics" not in theirs.lower(), (sender, replica, theirs)
+    store = open_store(team.deals_url)
+    try:
+        for sender, (company, _) in deals.items():
+            listed = [d.company for d in store.deals.list_for(owner_id("rest", sender))]
+            assert listed == [company], (sender, listed)
+    finally:
+        store.close()
+
+
+def give_brief(company: str) -> str:
+    """A button's payload asking for one deal's brief."""
+    return "/deal_brief" + json.dumps({"company": company})
+
+
 def test_a_replica_killed_mid_conversation_loses_nothing(team):
     me = "rep-team-replica-down"
     send(team.url, me, '/start_review{"company": "Killarney"}')
