@@ -13,7 +13,9 @@ and logs one error line. Nothing was stored half: the tracker store saves a turn
 one transaction or not at all, and a deal's facts are written by the action
 server's own transaction. Once the store is back, the next message continues the
 stored conversation (the tracker store's pool checks a connection before use).
-Other errors are not ours to explain and pass through.
+Redis unreachable while a ticket is drawn reaches here as Rasa's ``LockError``
+caused by Redis's connection error, and is answered the same way: the message was
+not handled at all. Other errors are not ours to explain and pass through.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import redis.exceptions
 import sqlalchemy.exc
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 
 from rasa_extensions.action_server_unreachable import FALLBACK_TEXT, RESPONSE
 
@@ -58,12 +61,30 @@ def unreachable_text(agent: Agent) -> str:
     return FALLBACK_TEXT
 
 
+def unreachable_cause(error: BaseException) -> Optional[BaseException]:
+    """The store's connection error behind ``error``, or None.
+
+    The lock store reports a Redis it cannot reach while drawing a ticket as Rasa's
+    ``LockError`` (its contract), with Redis's error as the cause; any other
+    ``LockError`` (a lock not had in time) is not an unreachable store.
+    """
+    seen: Optional[BaseException] = error
+    while seen is not None:
+        if isinstance(seen, UNREACHABLE):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _answer_when_unreachable(handle: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handle)
     async def handle_or_say_unreachable(self: Agent, message: UserMessage) -> Optional[Any]:
         try:
             return await handle(self, message)
-        except UNREACHABLE as error:
+        except (*UNREACHABLE, LockError) as raised:
+            error = unreachable_cause(raised)
+            if error is None:
+                raise
             logger.error(
                 "A message could not be handled: a store is unreachable (%s: %s); told the user.",
                 type(error).__name__,

@@ -3,13 +3,17 @@
 Rasa runs on the team endpoints (deploy/endpoints.team.yml: conversations in
 PostgreSQL, turns in Redis) and the action server on the deal store in PostgreSQL,
 each database on a cluster of its own, so that one can be stopped while the other
-runs. While a store is down the salesperson gets the one sentence of
-``utter_memory_unavailable`` (domain.yml), nothing of that message is stored, and
-once the server is back the same conversation goes on, each fact stored once.
+runs; Redis is stopped and started again on its port. While a store is down the
+salesperson gets the one sentence of ``utter_memory_unavailable`` (domain.yml),
+nothing of that message is stored, and once the server is back the same
+conversation goes on, each fact stored once.
 """
 
 from __future__ import annotations
 
+import json
+
+import psycopg2
 import pytest
 
 from dealcoach.storage import open_store, owner_id
@@ -50,7 +54,8 @@ def stack(tmp_path_factory):
         servers.start_actions()
         servers.start_rasa()
         yield {"servers": servers, "deals": deals_cluster, "tracker": tracker_cluster,
-               "deals_url": deals_url}  # fmt: skip
+               "deals_url": deals_url, "tracker_url": tracker_url,
+               "redis": redis_server}  # fmt: skip
     finally:
         servers.stop()
         redis_server.stop()
@@ -110,3 +115,41 @@ def test_tracker_store_down_says_so_stores_nothing_and_carries_on_when_back(stac
     # The conversation from before the outage goes on: the review of Lakeside.
     assert "300 employees" in servers.say(me, "they have about 300 employees")
     assert employee_changes(stack["deals_url"], me, "Lakeside") == ["300"]
+
+
+def user_messages(tracker_url: str, sender: str) -> list:
+    """The texts of the conversation's user messages, as the tracker store holds them."""
+    with psycopg2.connect(tracker_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
+            [sender],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return [json.loads(data).get("text") for (data,) in rows]
+
+
+def test_lock_store_down_says_so_handles_nothing_and_carries_on_when_back(stack):
+    servers, me = stack["servers"], "rep-redis-down"
+    servers.say(me, "new deal: Redmoor")
+    assert "Noted: sector: robotics" in servers.say(me, "it's a robotics company")
+    before = user_messages(stack["tracker_url"], me)
+
+    stack["redis"].stop_server()
+    marks = servers.log_marks()
+    try:
+        # Without Redis no turn can be taken: the message is not handled at all.
+        assert UNREACHABLE in servers.say(me, "they have about 300 employees")
+        assert UNREACHABLE in servers.say(me, "brief me on Redmoor")
+    finally:
+        stack["redis"].start_server()
+    assert "a store is unreachable" in servers.logs_since(marks)["rasa"]
+    assert user_messages(stack["tracker_url"], me) == before
+    assert employee_changes(stack["deals_url"], me, "Redmoor") == []
+
+    # Redis came back empty (it keeps nothing on disk): the review goes on.
+    assert "300 employees" in servers.say(me, "they have about 300 employees")
+    assert employee_changes(stack["deals_url"], me, "Redmoor") == ["300"]
+    assert user_messages(stack["tracker_url"], me)[len(before) :] == [
+        "they have about 300 employees"
+    ]
