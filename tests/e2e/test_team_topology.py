@@ -112,14 +112,23 @@ def assert_stored_once(team: TeamTopology, sender: str, company: str) -> None:
     assert max(changes.values()) == 1, changes  # nothing stored twice
 
 
-def test_reviews_spread_over_both_replicas_store_every_fact_once(team):
+#: Salespeople reviewing at once, their messages spread over both replicas (issue 16).
+SPREAD_SALESPEOPLE = 20
+
+
+def company_of(sender: str) -> str:
+    return f"Company {sender.rsplit('-', 1)[1]}"
+
+
+def test_reviews_spread_over_both_replicas_store_every_fact_once(team, capsys):
+    started = time.monotonic()
     replicas: Counter = Counter()
-    salespeople = [f"rep-team-{i}" for i in range(4)]
+    salespeople = [f"rep-team-{i}" for i in range(SPREAD_SALESPEOPLE)]
     errors: List[BaseException] = []
 
     def run(sender: str) -> None:
         try:
-            review(team, sender, f"Company {sender[-1]}", replicas)
+            review(team, sender, company_of(sender), replicas)
         except BaseException as error:  # noqa: BLE001 (reported below, in the test's thread)
             errors.append(error)
 
@@ -129,9 +138,14 @@ def test_reviews_spread_over_both_replicas_store_every_fact_once(team):
     for thread in threads:
         thread.join()
     assert not errors, errors
+    with capsys.disabled():
+        print(
+            f"\n[team] {len(salespeople)} reviews at once, {sum(replicas.values())} messages "
+            f"({dict(replicas)}) in {time.monotonic() - started:.0f} s"
+        )
     assert set(replicas) == {"rasa1", "rasa2"}, replicas
     for sender in salespeople:
-        assert_stored_once(team, sender, f"Company {sender[-1]}")
+        assert_stored_once(team, sender, company_of(sender))
 
 
 def conversation_events(team: TeamTopology, sender: str) -> List[Tuple[str, str]]:
@@ -254,6 +268,53 @@ def test_no_salesperson_sees_anothers_deal_across_replicas(team):
 def give_brief(company: str) -> str:
     """A button's payload asking for one deal's brief."""
     return "/deal_brief" + json.dumps({"company": company})
+
+
+def test_postgresql_restarted_under_load_says_so_then_recovers_with_every_fact(team):
+    salespeople = [f"rep-team-pg-{i}" for i in range(4)]
+    unreachable = threading.Event()
+    unreachable_answers: Counter = Counter()
+    confirmed: Dict[str, int] = {s: 0 for s in salespeople}
+    errors: List[BaseException] = []
+
+    def review_through_the_restart(sender: str) -> None:
+        # Each fact sent until the coach confirms it; "can't reach" means send it again.
+        try:
+            send(team.url, sender, f'/start_review{{"company": "Pg {sender[-1]}"}}')
+            for facts in REVIEW_FACTS:
+                for _ in range(PATIENCE):
+                    text = said(send(team.url, sender, give(**facts))[0])
+                    if "can't reach my memory" not in text:
+                        break
+                    unreachable_answers[sender] += 1
+                    unreachable.set()
+                    time.sleep(0.5)
+                else:
+                    pytest.fail(f"{sender}: the coach never came back")
+                confirmed[sender] += 1
+        except BaseException as error:  # noqa: BLE001 (reported below, in the test's thread)
+            errors.append(error)
+
+    threads = [threading.Thread(target=review_through_the_restart, args=(s,)) for s in salespeople]
+    for thread in threads:
+        thread.start()
+    # Once every conversation is under way, PostgreSQL (deals and conversations) goes down.
+    for _ in range(PATIENCE * 10):
+        if all(confirmed.values()) or errors:
+            break
+        time.sleep(0.1)
+    team.postgres.stop_server()
+    try:
+        unreachable.wait(PATIENCE)
+    finally:
+        team.postgres.start_server()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert unreachable.is_set() and sum(unreachable_answers.values()) > 0
+    assert confirmed == {s: len(REVIEW_FACTS) for s in salespeople}, confirmed
+    for sender in salespeople:
+        assert_stored_once(team, sender, f"Pg {sender[-1]}")
 
 
 def test_a_replica_killed_mid_conversation_loses_nothing(team):
