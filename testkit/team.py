@@ -8,11 +8,12 @@ variables for databases and servers on this machine, so the tests, ``make bench`
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 from pathlib import Path
-from typing import Dict, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from dealcoach.serving.serve import credentials_text
@@ -26,6 +27,12 @@ from testkit.loopback import (
     stop_process,
     wait_until_answers,
 )
+
+#: Seconds a replica may take over one message before Sanic cancels it (its default, 60,
+#: with `rasa run` without --enable-api). A message may first wait up to
+#: TICKET_LOCK_LIFETIME (60 s) for the turn of a replica that died mid-message, and
+#: only then be handled: under 60 s it would be cut off just as its turn came.
+REPLICA_RESPONSE_TIMEOUT = 180
 
 
 def team_environment(
@@ -45,6 +52,8 @@ def team_environment(
         "DEALCOACH_REDIS_PORT": str(redis_port),
         "DEALCOACH_REDIS_DB": str(redis_db),
         "DEALCOACH_REDIS_PASSWORD": "",
+        # Sanic reads SANIC_* variables into its configuration.
+        "SANIC_RESPONSE_TIMEOUT": str(REPLICA_RESPONSE_TIMEOUT),
     }
 
 
@@ -240,6 +249,34 @@ class TeamTopology:
         """SIGKILL one process (a replica, an action server): it dies at once."""
         stop_process(self.processes.get(name), signal.SIGKILL)
 
+    def holder_of_connection(self, local_port: int) -> str | None:
+        """Which of our processes (or its children) has a TCP socket on ``local_port`` of
+        127.0.0.1: the action server behind a PostgreSQL session (its ``client_port``).
+        Read from /proc (Linux), as ``ss -p`` would."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        for name, process in self.processes.items():
+            for pid in process_group(process.pid):
+                try:
+                    fds = list(Path(f"/proc/{pid}/fd").iterdir())
+                except OSError:
+                    continue
+                for fd in fds:
+                    try:
+                        if os.readlink(fd) in inodes:
+                            return name
+                    except OSError:
+                        continue
+        return None
+
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             stop_process(self.processes[name])
@@ -266,6 +303,22 @@ class TeamTopology:
         lines.append(f"Redis          127.0.0.1:{self.redis.port}  (lock store)")
         lines.append(f"Logs           {self.workdir}/<name>.log")
         return "\n".join(lines)
+
+
+def process_group(group: int) -> List[int]:
+    """The ids of the processes in process group ``group`` (a server and its children)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command's closing parenthesis: state, ppid, pgrp, ...
+        if int(stat.rsplit(")", 1)[1].split()[2]) == group:
+            members.append(int(entry.name))
+    return members
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from testkit.team import (
     COMPOSE_ACTIONS,
     COMPOSE_HAPROXY_CONFIG,
     COMPOSE_RASA,
+    REPLICA_RESPONSE_TIMEOUT,
     TEAM_ENDPOINTS,
     compose_haproxy_config,
     haproxy_binary,
@@ -69,6 +70,9 @@ def test_the_compose_file_gives_every_variable_of_the_team_endpoints():
     services = compose()["services"]
     for name, _ in COMPOSE_RASA + COMPOSE_ACTIONS:
         assert needed <= set(services[name]["environment"]), name
+        assert services[name]["environment"]["SANIC_RESPONSE_TIMEOUT"] == str(
+            REPLICA_RESPONSE_TIMEOUT
+        )
         assert services[name]["environment"]["DEALCOACH_ACTION_URL"] == (
             f"http://haproxy:{services['haproxy']['environment']['DEALCOACH_ACTION_PORT']}/webhook"
         )

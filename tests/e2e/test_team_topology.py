@@ -9,12 +9,13 @@ kill a process come last, in the order they are written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import urllib.request
 from collections import Counter
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import jwt
 import psycopg2
@@ -317,6 +318,68 @@ def test_postgresql_restarted_under_load_says_so_then_recovers_with_every_fact(t
         assert_stored_once(team, sender, f"Pg {sender[-1]}")
 
 
+@contextlib.contextmanager
+def deal_row_locked(team: TeamTopology, sender: str, company: str) -> Iterator[None]:
+    """The deal's row held ``FOR UPDATE`` from a connection of the test's own, as another
+    replica in the middle of a write would: a message writing that deal waits for it."""
+    blocker = psycopg2.connect(team.deals_url)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM deals WHERE owner = %s AND company = %s FOR UPDATE",
+                [owner_id("rest", sender), company],
+            )
+            assert cursor.rowcount == 1
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def session_waiting_on_a_row(deals_url: str) -> int:
+    """Once a deal-store session waits on a row lock: that session's client port."""
+    watcher = psycopg2.connect(deals_url)
+    try:
+        with watcher.cursor() as cursor:
+            for _ in range(PATIENCE * 10):
+                cursor.execute(
+                    "SELECT client_port FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                row = cursor.fetchone()
+                watcher.rollback()
+                if row:
+                    return row[0]
+                time.sleep(0.1)
+    finally:
+        watcher.close()
+    pytest.fail("the message never reached the locked deal row")
+
+
+def send_in_background(url: str, sender: str, text: str) -> Tuple[threading.Thread, Dict]:
+    """``send`` in a thread of its own; its outcome ("replies" or "error") in the dict."""
+    outcome: Dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["replies"] = send(url, sender, text)[0]
+        except (OSError, ValueError) as error:  # a connection cut by a killed server
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def lock_tickets(team: TeamTopology, sender: str) -> int:
+    """How many tickets Redis holds for the conversation (0: nobody's turn)."""
+    client = team.redis.client()
+    try:
+        return sum(client.zcard(key) for key in client.keys(f"*{sender}:queue"))
+    finally:
+        client.close()
+
+
 def test_a_replica_killed_mid_conversation_loses_nothing(team):
     me = "rep-team-replica-down"
     send(team.url, me, '/start_review{"company": "Killarney"}')
@@ -331,12 +394,33 @@ def test_a_replica_killed_mid_conversation_loses_nothing(team):
     assert_stored_once(team, me, "Killarney")
 
 
-def test_an_action_server_killed_mid_conversation_loses_nothing(team):
+def test_an_action_server_killed_mid_write_leaves_no_half_written_deal(team):
     me = "rep-team-actions-down"
     send(team.url, me, '/start_review{"company": "Actonbury"}')
     send(team.url, me, give(sector="robotics"))
-    team.kill("actions1")
-    for facts in REVIEW_FACTS[1:]:
+    in_flight = give(employees=300)
+    with deal_row_locked(team, me, "Actonbury"):
+        thread, outcome = send_in_background(team.url, me, in_flight)
+        writer = team.holder_of_connection(session_waiting_on_a_row(team.deals_url))
+        assert writer in team.action_ports, writer
+        team.kill(writer)  # its transaction dies with its connection
+    thread.join(PATIENCE)
+    assert "can't reach my memory" in said(outcome.get("replies", [])), outcome
+
+    store = open_store(team.deals_url)
+    try:
+        owner = owner_id("rest", me)
+        deal = store.deals.get(owner, "Actonbury")
+        assert deal is not None and deal.employees is None, deal
+        changed = [c.fact for c in store.history.fact_changes(owner, deal.id)]
+        assert changed == ["sector"], changed
+    finally:
+        store.close()
+
+    # Sent again, the message reaches the surviving action server; the review goes on.
+    replies, _ = send(team.url, me, in_flight)
+    assert "300" in said(replies) and "can't reach" not in said(replies), said(replies)
+    for facts in REVIEW_FACTS[2:]:
         replies, _ = send(team.url, me, give(**facts))
         assert "can't reach" not in said(replies), said(replies)
     assert_stored_once(team, me, "Actonbury")
