@@ -40,11 +40,13 @@ TRAIN_INPUTS := config.yml domain.yml \
 # Stamped when npm ci has installed web/package-lock.json (npm ci empties node_modules first).
 WEB_DEPS := web/node_modules/.installed
 
-.PHONY: help install train chat serve web browser postgres redis test lint format clean eval bench docs prune
+.PHONY: help install train chat serve serve-team web browser postgres redis haproxy test lint format clean eval bench docs prune
 
 help:
 	@echo "make chat     talk to dealcoach in the terminal, on loopback (sets everything up first)"
 	@echo "make serve    Rasa server, action server and the web chat page (Ctrl-C stops all)"
+	@echo "make serve-team  the team topology on loopback: PostgreSQL, Redis, REPLICAS Rasa (2)"
+	@echo "              and ACTION_SERVERS action servers (2) behind HAProxy (Ctrl-C stops all)"
 	@echo "make test     lint, unit tests, data validation, model tests (installs PostgreSQL's server when root)"
 	@echo "make eval     NLU quality on the held-out set, against Rasa's default pipeline"
 	@echo "make install  create .venv and install dealcoach with its dependencies"
@@ -100,6 +102,15 @@ web: $(WEB_DEPS)
 serve: $(MODEL) $(WEB_DEPS)
 	$(BIN)/dealcoach serve
 
+# The team topology on this machine, for a try-out (README "Running it for a team"):
+# throwaway PostgreSQL and Redis, REPLICAS Rasa servers on deploy/endpoints.team.yml and
+# ACTION_SERVERS action servers, HAProxy (deploy/haproxy.cfg) in front of each group.
+# It prints what runs where; one Ctrl-C stops everything (testkit/team.py).
+REPLICAS ?= 2
+ACTION_SERVERS ?= 2
+serve-team: $(MODEL) postgres redis haproxy
+	$(BIN)/python -m testkit.team --replicas $(REPLICAS) --action-servers $(ACTION_SERVERS)
+
 # Debian's Chromium for the browser test (the test drives it with Playwright).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -132,6 +143,18 @@ redis:
 	  echo "error: the lock store tests need Debian's redis-server and it could not be installed; run 'sudo apt-get install redis-server' (make test installs it itself when run as root)." >&2; \
 	  exit 1; }
 
+# Debian's haproxy for the team topology (make serve-team, its tests, make bench): the
+# load balancer in front of the Rasa replicas and the action servers. Installed without
+# starting Debian's own service (the package's start is refused where there is no init,
+# and the tests start their own). Like redis, not optional.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || [ "$$(id -u)" != 0 ] || { \
+	  echo "Installing Debian's haproxy for the team topology"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  echo "error: the team topology needs Debian's haproxy and it could not be installed; run 'sudo apt-get install haproxy' (make test installs it itself when run as root)." >&2; \
+	  exit 1; }
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -140,7 +163,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint $(MODEL) $(WEB_DEPS) browser postgres redis
+test: lint $(MODEL) $(WEB_DEPS) browser postgres redis haproxy
 	$(BIN)/pytest
 
 # Quality: our model against a baseline trained on the same data (results/eval.*).
@@ -150,9 +173,11 @@ eval: $(MODEL)
 # Speed: latency against a bare Rasa floor, throughput, memory, start and training time.
 # BENCH_ARGS=--skip-train leaves out the training run (about 4 minutes);
 # BENCH_ARGS=--long-history adds one salesperson's 1,200 messages beside a fresh one
-# (about 3 more minutes; --long-history-only runs just that); see --help.
+# (about 3 more minutes; --long-history-only runs just that); the team run, 1 against
+# 2 Rasa replicas in the team topology (about 10 minutes; --skip-team leaves it out,
+# --team-only runs just that); see --help.
 BENCH_ARGS ?=
-bench: $(MODEL)
+bench: $(MODEL) postgres redis haproxy
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # Retention: conversation events older than RETENTION_DAYS leave Rasa's tracker store

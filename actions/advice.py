@@ -14,7 +14,7 @@ class ActionAdvise(Action):
     def name(self) -> str:
         return "action_advise"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().advise)
+        return await coach_call(dispatcher, tracker, coach().advise)

@@ -14,10 +14,10 @@ class ActionBrief(Action):
     def name(self) -> str:
         return "action_brief"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().brief)
+        return await coach_call(dispatcher, tracker, coach().brief)
 
 
 class ActionListDeals(Action):
@@ -26,10 +26,10 @@ class ActionListDeals(Action):
     def name(self) -> str:
         return "action_list_deals"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().list_deals)
+        return await coach_call(dispatcher, tracker, coach().list_deals)
 
 
 class ActionUpdateDeal(Action):
@@ -38,10 +38,10 @@ class ActionUpdateDeal(Action):
     def name(self) -> str:
         return "action_update_deal"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().update_deal)
+        return await coach_call(dispatcher, tracker, coach().update_deal)
 
 
 class ActionRenameDeal(Action):
@@ -50,10 +50,10 @@ class ActionRenameDeal(Action):
     def name(self) -> str:
         return "action_rename_deal"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().rename_deal)
+        return await coach_call(dispatcher, tracker, coach().rename_deal)
 
 
 class ActionDeleteDeal(Action):
@@ -62,7 +62,7 @@ class ActionDeleteDeal(Action):
     def name(self) -> str:
         return "action_delete_deal"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().delete_deal)
+        return await coach_call(dispatcher, tracker, coach().delete_deal)

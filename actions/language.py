@@ -15,7 +15,7 @@ class ActionSwitchLanguage(Action):
     def name(self) -> str:
         return "action_switch_language"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().switch_language)
+        return await coach_call(dispatcher, tracker, coach().switch_language)

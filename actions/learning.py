@@ -16,10 +16,10 @@ class ActionExplain(Action):
     def name(self) -> str:
         return "action_explain"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, partial(coach().about_concept, how="explain"))
+        return await coach_call(dispatcher, tracker, partial(coach().about_concept, how="explain"))
 
 
 class ActionExample(Action):
@@ -28,10 +28,10 @@ class ActionExample(Action):
     def name(self) -> str:
         return "action_example"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, partial(coach().about_concept, how="example"))
+        return await coach_call(dispatcher, tracker, partial(coach().about_concept, how="example"))
 
 
 class ActionApplyConcept(Action):
@@ -40,10 +40,10 @@ class ActionApplyConcept(Action):
     def name(self) -> str:
         return "action_apply_concept"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, partial(coach().about_concept, how="apply"))
+        return await coach_call(dispatcher, tracker, partial(coach().about_concept, how="apply"))
 
 
 class ActionStartQuiz(Action):
@@ -52,10 +52,10 @@ class ActionStartQuiz(Action):
     def name(self) -> str:
         return "action_start_quiz"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().start_quiz)
+        return await coach_call(dispatcher, tracker, coach().start_quiz)
 
 
 class ActionQuizProgress(Action):
@@ -64,7 +64,7 @@ class ActionQuizProgress(Action):
     def name(self) -> str:
         return "action_quiz_progress"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().quiz_progress)
+        return await coach_call(dispatcher, tracker, coach().quiz_progress)

@@ -15,10 +15,10 @@ class ActionStartReview(Action):
     def name(self) -> str:
         return "action_start_review"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().start_review)
+        return await coach_call(dispatcher, tracker, coach().start_review)
 
 
 class ActionAnswer(Action):
@@ -28,10 +28,10 @@ class ActionAnswer(Action):
     def name(self) -> str:
         return "action_answer"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().answer)
+        return await coach_call(dispatcher, tracker, coach().answer)
 
 
 class ActionGoodbye(Action):
@@ -40,10 +40,10 @@ class ActionGoodbye(Action):
     def name(self) -> str:
         return "action_goodbye"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().goodbye)
+        return await coach_call(dispatcher, tracker, coach().goodbye)
 
 
 class ActionPause(Action):
@@ -52,7 +52,7 @@ class ActionPause(Action):
     def name(self) -> str:
         return "action_pause"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        return coach_call(dispatcher, tracker, coach().pause)
+        return await coach_call(dispatcher, tracker, coach().pause)

@@ -1,8 +1,20 @@
 """What every action shares: the knowledge base, the deal store and the coach, loaded
 once per action-server process (not per request), and the translation between Rasa's
-tracker and the core: tracker in (``coach_call``), reply out (``send``)."""
+tracker and the core: tracker in (``coach_call``), reply out (``send``).
 
+**The coach runs in worker threads, never on the action server's event loop.** The
+action server (rasa_sdk on Sanic) answers every request on one asyncio loop, and
+calls an action's plain ``run`` on that loop: a coach call waiting on its database
+(PostgreSQL slow, a deal's row lock held by another replica) would stall every other
+conversation and the health check with it. So every action is a coroutine that hands
+its coach call to ``coach_threads()``: as many threads as the store can run
+transactions at once (the PostgreSQL pool's size; one for SQLite, whose single
+connection holds one transaction at a time, so its calls queue in order as before).
+"""
+
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
@@ -17,8 +29,8 @@ from dealcoach.coaching.panel import panel_to_wire
 from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE
 from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
 from dealcoach.knowledge_base.placeholders import check_response_values, check_responses, fill_all
-from dealcoach.serving.coach import AdviceCard, Coach, Conversation, Message, Reply
-from dealcoach.storage import Store, open_store, owner_id
+from dealcoach.serving.coach import AdviceCard, Coach, Conversation, Message, PanelState, Reply
+from dealcoach.storage import SQLiteStore, Store, open_store, owner_id
 from dealcoach.understanding.turns import Turn, turn_from_message
 
 #: The domain whose responses the actions name (checked against ``say`` at start).
@@ -49,12 +61,25 @@ def coach() -> Coach:
     return Coach(knowledge_base(), deal_store())
 
 
+@lru_cache(maxsize=1)
+def coach_threads() -> ThreadPoolExecutor:
+    """The threads the coach's calls run in, as many as the store's transactions at once."""
+    if isinstance(deal_store(), SQLiteStore):
+        workers = 1
+    else:
+        from dealcoach.storage.postgres import pool_size
+
+        workers = pool_size()
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach")
+
+
 def load_at_start() -> None:
     """Load the knowledge base and open the deal store now (the server is starting), and
     check that every domain.yml response uses only the values ``say`` gives it."""
     check_responses(DOMAIN_FILE)
     kb, store = knowledge_base(), deal_store()
     coach()
+    coach_threads()
     logging.getLogger(__name__).info(
         "dealcoach: knowledge base loaded (%d concepts, %d advice rules), deal store %s",
         len(kb.concepts), len(kb.rules), store.location,
@@ -65,24 +90,30 @@ def load_at_start() -> None:
 CoachCall = Callable[[str, Turn, Conversation], Reply]
 
 
-def coach_call(
+async def coach_call(
     dispatcher: CollectingDispatcher, tracker: Tracker, call: CoachCall
 ) -> List[Dict[str, Any]]:
-    """Run one coach method on the tracker's latest message and send its reply."""
-    owner = owner_of(tracker)
-    reply = call(owner, latest_turn(tracker), conversation_of(tracker))
+    """Run one coach method on the tracker's latest message, in a coach thread while
+    the event loop serves other requests, and send its reply (and, on the web page, the
+    deal panel after it). A database error (PostgreSQL down) propagates: the action
+    fails, its transaction rolled back, and Rasa tells the salesperson
+    (rasa_extensions/action_server_unreachable.py)."""
+    owner, turn, conversation = owner_of(tracker), latest_turn(tracker), conversation_of(tracker)
+    loop = asyncio.get_running_loop()
+    reply = await loop.run_in_executor(coach_threads(), call, owner, turn, conversation)
     events = send(dispatcher, reply, slack=on_slack(tracker))
     if tracker.get_latest_input_channel() in WEB_CHANNELS:
-        send_panel(dispatcher, owner, reply)
+        # The panel reads the deal again: a database call, so off the loop as well.
+        state = await loop.run_in_executor(coach_threads(), coach().panel, owner, reply)
+        send_panel(dispatcher, state)
     return events
 
 
-def send_panel(dispatcher: CollectingDispatcher, owner: str, reply: Reply) -> None:
+def send_panel(dispatcher: CollectingDispatcher, state: Optional[PanelState]) -> None:
     """The deal panel after this reply, as a custom payload on the same socket.io
     session as the chat: the page gets only what its own messages are about, never
     through an endpoint of its own. Wrapped in ``data`` because Rasa's socket.io output
     emits a custom payload's keys as its emit arguments (channels/web.py unwraps the same)."""
-    state = coach().panel(owner, reply)
     if state is not None:
         dispatcher.utter_message(json_message={"data": {PANEL_KEY: panel_to_wire(state)}})
 

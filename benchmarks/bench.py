@@ -19,6 +19,11 @@ webhook:
    tracker database's size and the
    Rasa server's memory after each (issue 13: a message's cost must not grow with the
    salesperson's history). ``--long-history-only`` runs the servers and this alone.
+6. the team run (``benchmarks/team.py``): the whole team topology (HAProxy,
+   PostgreSQL, Redis, two action servers) with 1 and then with 2 Rasa replicas, the
+   same ``--concurrency`` conversations at once for ``--concurrent-messages``
+   messages through HAProxy: throughput, latencies, each replica's peak memory.
+   ``--skip-team`` leaves it out, ``--team-only`` runs it alone.
 
 Writes ``bench.json`` and ``bench.md`` into ``--out`` (``results/``).
 Run: ``make bench`` or ``.venv/bin/python -m benchmarks.bench --help``.
@@ -273,10 +278,16 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             "long_history": args.long_history or args.long_history_only,
             "history_messages": args.history_messages,
             "history_window": args.history_window,
+            "team": not args.skip_team,
         },
     }
     if args.long_history_only:
         return run_long_history_only(args, result)
+    if args.team_only:
+        result["team"] = team_run(args)
+        result["machine"]["load_average_end"] = machine()["load_average"]
+        result["goals"] = goals(result)
+        return result
     with tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
         work = Path(tmp)
         (work / "ours").mkdir()
@@ -331,6 +342,8 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             print("Timing make train (rasa train from an empty cache)...", flush=True)
             (work / "train").mkdir()
             result["train_s"] = round(time_training(work / "train"), 1)
+    if not args.skip_team:
+        result["team"] = team_run(args)
     result["machine"]["load_average_end"] = machine()["load_average"]
     seq, floor_seq = result["ours"]["one_at_a_time"], result["floor"]["one_at_a_time"]
     result["ratio"] = {
@@ -339,6 +352,12 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     }
     result["goals"] = goals(result)
     return result
+
+
+def team_run(args: argparse.Namespace) -> Dict[str, Any]:
+    from benchmarks.team import run_team
+
+    return run_team(args.model, at_once, args.concurrency, args.concurrent_messages, args.warmup)
 
 
 def run_long_history_only(args: argparse.Namespace, result: Dict[str, Any]) -> Dict[str, Any]:
@@ -405,11 +424,16 @@ def markdown(result: Dict[str, Any]) -> str:
         lines += speed_tables(result)
     if "long_history" in result:
         lines += long_history_table(result["long_history"])
-    lines += [
-        "| goal | measured | limit | met |",
-        "|---|---|---|---|",
-    ]
-    for goal in result["goals"]:
+    if "team" in result:
+        from benchmarks.team import team_table
+
+        lines += team_table(result["team"])
+    if result["goals"]:
+        lines += [
+            "| goal | measured | limit | met |",
+            "|---|---|---|---|",
+        ]
+    for goal in result["goals"]:  # none for the team run alone
         met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
         value = "" if goal["value"] is None else f"{goal['value']} {goal['unit']}"
         bound = "at most" if goal["goal"] in AT_MOST else "under"
@@ -513,6 +537,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=int,
         default=200,
         help="messages compared at its start, its end and for a fresh one",
+    )
+    parser.add_argument(
+        "--skip-team", action="store_true", help="leave out the 1-vs-2-replica team run"
+    )
+    parser.add_argument(
+        "--team-only", action="store_true", help="only the team run (no floor, no training)"
     )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=ROOT / "results")

@@ -22,6 +22,7 @@ message names, so a signed-in client could still speak as anyone. Here instead:
   and is disconnected, and a message arriving after expiry is not processed;
 * the bot's answers go to a room per salesperson, so two devices of one person both
   see them; a client cannot join another room (the client's session id is ignored).
+  With several Rasa replicas the room spans them through Redis (``shared_rooms``).
 
 Channel name stays ``socketio`` (the URL prefix and local mode's owners are Rasa's as
 before); only the signed-in messages carry input channel ``web``.
@@ -34,6 +35,7 @@ import logging
 import os
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional
+from urllib.parse import quote
 
 import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -41,7 +43,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from dealcoach.knowledge_base.loader import load_web_texts
@@ -143,6 +145,23 @@ class WebChatOutput(SocketIOOutput):
         )
 
 
+def shared_rooms() -> Optional[AsyncRedisManager]:
+    """With several Rasa replicas (the team topology sets ``DEALCOACH_REDIS_HOST``), the
+    salesperson's room spans them through Redis: an answer given on one replica reaches
+    the person's sockets on the others (a second device is pinned by HAProxy's cookie
+    to whichever replica it started on). Without it, rooms stay in this process."""
+    host = os.environ.get("DEALCOACH_REDIS_HOST", "").strip()
+    if not host:
+        return None
+    port = os.environ.get("DEALCOACH_REDIS_PORT", "").strip() or "6379"
+    database = os.environ.get("DEALCOACH_REDIS_DB", "").strip() or "0"
+    password = os.environ.get("DEALCOACH_REDIS_PASSWORD", "")
+    login = f":{quote(password, safe='')}@" if password else ""
+    return AsyncRedisManager(
+        f"redis://{login}{host}:{port}/{database}", channel="dealcoach-web-rooms"
+    )
+
+
 def room_of(subject: str) -> str:
     """The room of a salesperson's sockets; prefixed so that it never is a socket's id."""
     return f"{SIGNED_IN_CHANNEL}:{subject}"
@@ -183,7 +202,9 @@ class WebChatInput(SocketIOInput):
     def _signed_in_blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]], check: TokenCheck
     ) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=[], client_manager=shared_rooms()
+        )
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace

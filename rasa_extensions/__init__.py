@@ -7,8 +7,14 @@ Rasa process passes through).
 
 
 def install_all() -> None:
-    from rasa_extensions import action_server_unreachable, long_messages, sessions
+    from rasa_extensions import (
+        action_server_unreachable,
+        long_messages,
+        sessions,
+        stores_unreachable,
+    )
 
     action_server_unreachable.install()
     long_messages.install()
     sessions.install()
+    stores_unreachable.install()

@@ -30,7 +30,9 @@ client's command can interleave with:
 Ticket lifetime works as in Rasa (``TICKET_LOCK_LIFETIME``, 60 s by default): a
 ticket lives that long after it was drawn, whether or not its holder still runs,
 so a replica that dies holding a conversation's lock holds it up for at most that
-long; then the next ticket is served. Both keys of a queue expire with its last
+long; then the next ticket is served. One difference: a ticket waiting for its turn
+gets its lifetime again at every poll of its waiter (``_acquire_lock``), so it
+cannot expire just before the dead holder's. Both keys of a queue expire with its last
 ticket, so a conversation nobody writes to leaves nothing behind but the counter.
 
 The class subclasses ``RedisLockStore`` for its connection settings (host, port, db,
@@ -40,10 +42,11 @@ are allowed with it); its keys do not overlap with the stock store's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -135,6 +138,20 @@ return redis.call('ZCARD', KEYS[1])
 # Only drops the expired tickets (Rasa's `update_lock`).
 _DROP_ONLY = _DROP_EXPIRED + "\nexpire_with_last_ticket()\nreturn 0\n"
 
+# ARGV[1]: a ticket number, ARGV[2]: lifetime in ms. A live ticket's expiry is set
+# to that lifetime from now; returns 1, or 0 when the ticket is no longer queued.
+_KEEP_ALIVE = (
+    _DROP_EXPIRED
+    + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+expire_with_last_ticket()
+return 1
+"""
+)
+
 _CONNECTION_SETTINGS = (
     "port",
     "db",
@@ -176,6 +193,9 @@ class AtomicRedisLockStore(RedisLockStore):
         self._finish = self.red.register_script(_FINISH)
         self._replace = self.red.register_script(_REPLACE)
         self._drop_expired = self.red.register_script(_DROP_ONLY)
+        self._keep_alive = self.red.register_script(_KEEP_ALIVE)
+        #: The lifetime each ticket drawn here was given, until it is returned.
+        self._lifetimes_ms: Dict[Tuple[str, int], int] = {}
         try:
             self.red.ping()
         except redis.exceptions.RedisError as error:
@@ -197,10 +217,37 @@ class AtomicRedisLockStore(RedisLockStore):
         """Draw the next ticket and queue it, in one step (Rasa's read-append-write race)."""
         lifetime_ms = max(1, int(lock_lifetime * 1000))
         try:
-            return int(self._issue(keys=self._keys(conversation_id), args=[lifetime_ms]))
+            number = int(self._issue(keys=self._keys(conversation_id), args=[lifetime_ms]))
         except Exception as error:
             # Rasa's contract: a lock that cannot be had is a LockError.
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        self._lifetimes_ms[(conversation_id, number)] = lifetime_ms
+        return number
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Wait for the ticket's turn as Rasa does, keeping the waiting ticket alive.
+
+        In Rasa a waiting ticket expires a lifetime after it was drawn, like the
+        holder's. Behind a replica that died mid-message, a ticket drawn within a
+        second of the dead one's then expires before the poll that would have served
+        it: the message fails with "Could not acquire lock" after a minute's wait.
+        Here each poll gives the waiting ticket its lifetime again, so a live waiter
+        is served once the dead holder's ticket expires, and has its whole lifetime
+        for the message; a waiter that dies stops polling and expires as before.
+        """
+        lifetime_ms = self._lifetimes_ms.get(
+            (conversation_id, ticket), max(1, int(LOCK_LIFETIME * 1000))
+        )
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None or all(t.number != ticket for t in lock.tickets):
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self._keep_alive(keys=self._keys(conversation_id), args=[ticket, lifetime_ms])
 
     def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
         """The conversation's live tickets as Rasa's ``TicketLock``; None when there are none.
@@ -232,6 +279,7 @@ class AtomicRedisLockStore(RedisLockStore):
         Rasa's version checks that nobody waits and then deletes the whole lock, which
         deletes a ticket drawn in between; removing only our own ticket cannot.
         """
+        self._lifetimes_ms.pop((conversation_id, ticket_number), None)
         self.finish_serving(conversation_id, ticket_number)
 
     def is_someone_waiting(self, conversation_id: str) -> bool:

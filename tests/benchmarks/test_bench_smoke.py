@@ -27,7 +27,7 @@ def bench(tmp_path_factory):
         "--concurrency", str(AT_ONCE), "--concurrent-messages", str(AT_ONCE_MESSAGES),
         "--warmup", "1", "--skip-train", "--quick-floor", "--model", str(MODEL),
         "--out", str(out), "--long-history", "--history-messages", str(HISTORY),
-        "--history-window", str(WINDOW),
+        "--history-window", str(WINDOW), "--skip-team",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -73,7 +73,7 @@ def signed_in_servers(tmp_path_factory, keys):
 class SignedInChat:
     """A socket.io client as the chat page connects: its token in the connect auth."""
 
-    def __init__(self, url, token, session_id=None):
+    def __init__(self, url, token, session_id=None, http_session=None):
         self.session_id = session_id
         self.replies = []
         self.refusal = None
@@ -81,7 +81,8 @@ class SignedInChat:
         self.confirmed_as = None
         self.confirmed = threading.Event()
         self.disconnected = threading.Event()
-        self.client = socketio.Client(reconnection=False)
+        # http_session: the browser's cookie jar (the team tests pin a replica with it).
+        self.client = socketio.Client(reconnection=False, http_session=http_session)
         self.client.on("session_confirm", self._confirm)
         self.client.on("bot_uttered", self.replies.append)
         self.client.on("connect_error", self._refused)

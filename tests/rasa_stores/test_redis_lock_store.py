@@ -175,6 +175,23 @@ def test_a_killed_holder_holds_the_conversation_until_its_ticket_expires(
     assert store.get_lock("anna") is None
 
 
+def test_a_waiter_drawn_just_after_a_dead_holder_is_served_not_expired(redis_settings):
+    # A holder that never returns its ticket (a replica killed mid-message), and the
+    # next message's ticket drawn right after it, both with a 2 s lifetime. Polling
+    # every 1.5 s, Rasa's own wait finds both tickets expired at its second poll
+    # ("Could not acquire lock"); ours keeps the waiting ticket alive and serves it.
+    store = AtomicRedisLockStore(**redis_settings)
+    dead_ticket = store.issue_ticket("anna", lock_lifetime=2)
+
+    async def next_message() -> int:
+        async with store.lock("anna", lock_lifetime=2, wait_time_in_seconds=1.5) as lock:
+            return lock.now_serving
+
+    served = asyncio.run(next_message())
+    assert served > dead_ticket
+    assert store.get_lock("anna") is None
+
+
 # --- Rasa's contract -------------------------------------------------------------------
 
 

@@ -102,21 +102,31 @@ class PostgresCluster:
         # A free port can be taken between asking and listening: try a few.
         for attempt in range(3):
             self.port = free_port()
-            options = (
-                f"-p {self.port} -c listen_addresses=127.0.0.1 "
-                f"-c unix_socket_directories='{self.workdir}' "
-                # A test cluster: crash safety is not needed, speed is.
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200"
-            )
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w",
-                          "-o", options, "start")  # fmt: skip
+                self.start_server()
                 return self
             except RuntimeError:
                 if attempt == 2:
                     raise
         return self
+
+    def start_server(self) -> None:
+        """Start the server of the initialised cluster, on ``port``, and wait for it."""
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories='{self.workdir}' "
+            # A test cluster: crash safety is not needed, speed is.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w",
+                  "-o", options, "start")  # fmt: skip
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping the cluster (fault tests start it again with
+        ``start_server``, on the same port): open connections are cut, as when a
+        database server goes down."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         if self.data.exists():

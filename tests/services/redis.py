@@ -41,6 +41,14 @@ class RedisServer:
             raise RuntimeError(MISSING)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        return self.start_server(startup_timeout)
+
+    def start_server(self, startup_timeout: float = 20) -> RedisServer:
+        """Start redis-server on ``port`` (kept from ``start``) and wait for its PING:
+        fault tests start it again after ``stop_server``, where the clients expect it."""
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError(MISSING)
         self.process = subprocess.Popen(
             [executable, "--port", str(self.port), "--bind", "127.0.0.1"]
             + ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
@@ -62,6 +70,10 @@ class RedisServer:
     def client(self, db: int = 0) -> redis.Redis:
         """A new client of its own (a connection pool of its own)."""
         return redis.Redis(host=self.host, port=self.port, db=db, socket_timeout=10)
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping its port (nothing was saved: it comes back empty)."""
+        self.stop()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
