@@ -147,7 +147,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             examples = [replace(e, intent=None) for e in annotated]
             # The read blind blocks keep their intents: written as salespeople chat, with
             # the intents in the proportions they come in, they raised intent macro-F1
-            # on fresh blind block 6 from 0.797 to 0.898 (docs/benchmarks.md).
+            # on fresh blind block 6 from 0.797 to 0.906 (docs/benchmarks.md).
             examples += learned.load_read_blocks(_read_block_files(self._config))
             examples += _rasa_examples(training_data, EntityExtractor(table))
         with self._model_storage.write_to(self._resource) as directory:
