@@ -3,9 +3,7 @@
 Scores our model (``testkit.evaluation``) on every blind block of
 ``tests/nlu/blind/`` (written by people who saw only the README's entity contract)
 and on the development set ``tests/nlu/dev.yml``: intents, and entities at the level
-of canonical values. Blocks whose errors were read move to ``annotated/blocks/``, where
-their messages are training data and are not scored. Plays every scripted review of
-the blind blocks and of the read blocks (their reviews are not trained on) over REST
+of canonical values. Plays every scripted review of the blind blocks over REST
 against the real servers and compares the stored deal with the expected one
 (``testkit.scripted_reviews``).
 
@@ -52,7 +50,6 @@ from testkit.evaluation import (  # noqa: E402
 )
 
 BLIND = ROOT / "tests" / "nlu" / "blind"
-READ_BLOCKS = ROOT / "annotated" / "blocks"
 DEV = ROOT / "tests" / "nlu" / "dev.yml"
 OUR_MODEL = settings.path("model")
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -346,7 +343,6 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         [Path(p) for p in args.reviews]
         if args.reviews
         else sorted(BLIND.glob("*/reviews.yml"), reverse=True)
-        + sorted(READ_BLOCKS.glob("*/reviews.yml"), reverse=True)
     )
     reviews = play_reviews(args.model, review_files, args.review_limit) if review_files else {}
     headline = next(iter(sets))

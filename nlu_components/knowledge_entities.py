@@ -76,10 +76,6 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             # for the learned models; False: rules only, and no intents (another
             # component of the pipeline must classify them).
             "facts_data": None,
-            # A folder of read blind blocks (None: annotated/blocks/ when facts_data is
-            # the default, none otherwise; False: none). Their messages teach the
-            # learned models every fact and the intent.
-            "read_blocks": None,
             "learned": {},
             "reading": {},
         }
@@ -90,7 +86,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         config = {**cls.get_default_config(), **config}
         digest = hashlib.sha256(cls._compile(config).fingerprint().encode())
         if config.get("facts_data") is not False:
-            for path in [*facts_data_files(config.get("facts_data")), *_read_block_files(config)]:
+            for path in facts_data_files(config.get("facts_data")):
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
             digest.update(inspect.getsource(learned).encode())
@@ -150,10 +146,6 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             # messages (three in four of them give_facts) made the intent classifier
             # worse on both blind block 1 (macro-F1 0.874 -> 0.845) and the dev set.
             examples = [replace(e, intent=None) for e in annotated]
-            # The read blind blocks keep their intents: written as salespeople chat, with
-            # the intents in the proportions they come in, they raised intent macro-F1
-            # on fresh blind block 6 from 0.797 to 0.906 (docs/benchmarks.md).
-            examples += learned.load_read_blocks(_read_block_files(self._config))
             # A request for a language is read by its phrases (``process``), not learned:
             # its examples (data/nlu, for Rasa's validation) would only shift the others.
             examples += [
@@ -216,14 +208,6 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
             message.set(CANDIDATES, reading.candidates, add_to_output=True)
         return messages
-
-
-def _read_block_files(config: Dict[str, Any]) -> List[Path]:
-    """The read blind blocks the learned models train on (see ``read_blocks``)."""
-    chosen = config.get("read_blocks")
-    if chosen is False or (chosen is None and config.get("facts_data") is not None):
-        return []
-    return learned.read_block_files(chosen)
 
 
 def _rasa_examples(training_data: TrainingData, rules: EntityExtractor) -> List[Annotated]:

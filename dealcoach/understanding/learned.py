@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 
 #: The annotated messages of this checkout (``annotated/*.yml``).
 DEFAULT_FACTS_DIR = ANNOTATED
-#: Blind blocks whose errors were read (``annotated/blocks/*/messages.yml``): training data.
-DEFAULT_READ_BLOCKS_DIR = ANNOTATED / "blocks"
 
 #: Message-level fact types the message model classifies.
 MESSAGE_FACT_TYPES = (
@@ -607,37 +605,6 @@ def load_annotated(paths: Iterable[Path]) -> List[Annotated]:
     for path in paths:
         data = read_yaml(path) or {}
         examples += [annotated_from_dict(raw) for raw in data.get("examples") or []]
-    return examples
-
-
-def read_block_files(path: Path | str | None = None) -> List[Path]:
-    """The message files of the read blind blocks: ``path`` (a folder of blocks), or the default."""
-    return sorted(Path(path or DEFAULT_READ_BLOCKS_DIR).glob("*/messages.yml"))
-
-
-def load_read_blocks(paths: Iterable[Path]) -> List[Annotated]:
-    """Every message of these blind blocks, with its intent.
-
-    A blind block says which roles, stance and meeting a message gives, not to whom.
-    When the message names one person, they are that person's (what the mention model
-    learns); with several people the message-level facts are taught and the mentions
-    are not, rather than taught wrong.
-    """
-    examples: List[Annotated] = []
-    for path in paths:
-        for raw in (read_yaml(path) or {}).get("examples") or []:
-            entities = raw.get("entities") or {}
-            persons = entities.get("person") or []
-            if len(persons) == 1 and "people" not in raw:
-                person: Dict[str, Any] = {"who": persons[0]}
-                if entities.get("role"):
-                    person["roles"] = list(entities["role"])
-                if entities.get("stance"):
-                    person["stance"] = entities["stance"][0]
-                if entities.get("met"):
-                    person["met"] = entities["met"][0]
-                raw = {**raw, "people": [person]}
-            examples.append(annotated_from_dict(raw))
     return examples
 
 

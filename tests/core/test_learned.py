@@ -1,7 +1,6 @@
 """The learned models on a small real sample: training, saving, loading, reading."""
 
 import pytest
-import yaml
 
 from dealcoach.understanding.learned import (
     MODELS,
@@ -14,7 +13,6 @@ from dealcoach.understanding.learned import (
     augmented,
     facts_data_files,
     load_annotated,
-    load_read_blocks,
     marked_text,
     mention_examples,
 )
@@ -45,27 +43,6 @@ def test_annotated_messages_find_their_names_and_people():
     assert example.people[1].labels() == ["role=decider", "met=not_met"]
     marked = [labels for _, labels in mention_examples(example)]
     assert marked == [["role=buyer"], ["role=decider", "met=not_met"]]
-
-
-def test_a_read_blind_block_keeps_intents_and_gives_one_named_person_the_roles(tmp_path):
-    block = tmp_path / "block9" / "messages.yml"
-    block.parent.mkdir()
-    examples = [
-        {"text": "piet signs, met him twice, big fan", "intent": "give_facts",
-         "entities": {"person": ["piet"], "role": ["decider"], "stance": ["champion"],
-                      "met": ["met"]}},
-        {"text": "anna writes the spec and the cfo ola signs", "intent": "give_facts",
-         "entities": {"person": ["anna", "ola"], "role": ["prescriber", "decider"]}},
-        {"text": "quiz me", "intent": "quiz"},
-    ]  # fmt: skip
-    block.write_text(yaml.safe_dump({"examples": examples}), encoding="utf-8")
-    one, two, quiz = load_read_blocks([block])
-    assert [e.intent for e in (one, two, quiz)] == ["give_facts", "give_facts", "quiz"]
-    assert one.people == [Person("piet", ["decider"], "champion", True)]
-    # Whose role is whose is not in a blind block: with two people, only the message
-    # learns the roles, no mention does.
-    assert two.people == [] and two.message_labels() == ["role=prescriber", "role=decider"]
-    assert mention_examples(two) == []
 
 
 def test_an_answer_to_a_role_question_does_not_teach_the_role_from_its_words():

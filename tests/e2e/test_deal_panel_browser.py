@@ -26,7 +26,7 @@ from tests.e2e.panel_page import (
     panel_shows,
     wait_for,
 )
-from tests.e2e.test_web_chat import CHROMIUM, say
+from tests.e2e.test_web_chat import CHROMIUM, chromium, say
 from tests.e2e.test_web_sign_in_browser import bot_said
 
 pytestmark = pytest.mark.skipif(
@@ -39,17 +39,8 @@ SCREENSHOTS = ROOT / "results" / "screenshots"
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def axe_violations(page):

@@ -3,6 +3,7 @@
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def browser_page(served):
+@contextmanager
+def chromium():
+    """Debian's Chromium, headless, with the background services that would reach for
+    the network (refused on these machines) switched off."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -24,10 +27,18 @@ def browser_page(served):
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"],
         )  # fmt: skip
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(served):
+    with chromium() as browser:
         page = browser.new_page()
         page.set_default_timeout(60_000)
         yield page
-        browser.close()
 
 
 def bot_said(page, text):

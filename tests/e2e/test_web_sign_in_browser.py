@@ -12,7 +12,7 @@ from channels.web import EXPIRED, SIGN_IN_AGAIN
 from dealcoach.storage import open_store, owner_id
 from tests.e2e import panel_page
 from tests.e2e.conftest import serving
-from tests.e2e.test_web_chat import CHROMIUM, say
+from tests.e2e.test_web_chat import CHROMIUM, chromium, say
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"
@@ -38,17 +38,8 @@ def signed_in_served(tmp_path_factory):
 
 @pytest.fixture
 def browser(signed_in_served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def open_page(browser, url, host_token=None, cookie_token=None, context=None):

@@ -41,7 +41,7 @@ def training_texts() -> list:
         if line.strip().startswith("- ")
     ]
     for path in sorted((ROOT / "annotated").glob("**/*.yml")):
-        texts += [str(e["text"]) for e in read_yaml(path).get("examples") or []]
+        texts += [str(e["text"]) for e in read_yaml(path)["examples"]]
     return texts
 
 
