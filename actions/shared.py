@@ -19,14 +19,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from channels.slack_blocks import advice_message, brief_message
 from dealcoach.coaching.panel import panel_to_wire
+from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE
 from dealcoach.knowledge_base.loader import KnowledgeBase, load_knowledge
-from dealcoach.knowledge_base.placeholders import check_response_values, check_responses
+from dealcoach.knowledge_base.placeholders import check_response_values, check_responses, fill_all
 from dealcoach.serving.coach import AdviceCard, Coach, Conversation, Message, PanelState, Reply
 from dealcoach.storage import SQLiteStore, Store, open_store, owner_id
 from dealcoach.understanding.turns import Turn, turn_from_message
@@ -121,20 +123,20 @@ def send(
 ) -> List[Dict[str, Any]]:
     """Utter the reply's messages (cards as Slack layouts on Slack); its slot events."""
     for message in reply.messages:
-        _utter(dispatcher, message, slack)
+        _utter(dispatcher, message, slack, reply.language)
     return [SlotSet(name, value) for name, value in reply.slots.items()]
 
 
-def _utter(dispatcher: CollectingDispatcher, message: Message, slack: bool) -> None:
+def _utter(dispatcher: CollectingDispatcher, message: Message, slack: bool, language: str) -> None:
     buttons = [{"title": b.title, "payload": b.payload} for b in message.buttons] or None
     if message.response is not None:
-        say(dispatcher, message.response, buttons, **message.values)
+        say(dispatcher, message.response, buttons, language=language, **message.values)
     elif slack and message.card is not None:
         card = message.card
         layout = (
             advice_message(card.report, card.company)
             if isinstance(card, AdviceCard)
-            else brief_message(card.brief, card.panel, knowledge_base().web.panel)
+            else brief_message(card.brief, card.panel)
         )
         dispatcher.utter_message(json_message=layout)
     else:
@@ -145,6 +147,7 @@ def say(
     dispatcher: CollectingDispatcher,
     response: str,
     buttons: Optional[List[Dict[str, Any]]] = None,
+    language: str = DEFAULT_LANGUAGE,
     **values: str,
 ) -> None:
     """Utter a domain.yml response with exactly the values its placeholders take.
@@ -156,7 +159,34 @@ def say(
     domain.yml when the action server starts), never None, or this raises.
     """
     check_response_values(response, values)
-    dispatcher.utter_message(response=response, buttons=buttons, **values)
+    # Rendered here, in the reply's language: Rasa would pick the variation by the
+    # ``language`` slot as it was before this action, so a language switched by this
+    # very message would only show from the next one. The response's name goes along,
+    # so the conversation still knows which question was asked (``last_response``).
+    text = response_text(response, language, values)
+    dispatcher.utter_message(response=response, text=text, buttons=buttons, **values)
+
+
+@lru_cache(maxsize=1)
+def _responses() -> Dict[str, Any]:
+    return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")).get("responses") or {}
+
+
+def response_text(response: str, language: str, values: Dict[str, str]) -> str:
+    """A domain.yml response in ``language``: its variation for that language (a
+    ``condition`` on the ``language`` slot), else its unconditional one, filled in."""
+    variations = _responses()[response]
+
+    def language_of(variation: Dict[str, Any]) -> str:
+        for condition in variation.get("condition") or ():
+            if condition.get("type") == "slot" and condition.get("name") == "language":
+                return str(condition.get("value"))
+        return DEFAULT_LANGUAGE
+
+    chosen = [v for v in variations if language_of(v) == language] or [
+        v for v in variations if not v.get("condition")
+    ]
+    return fill_all(chosen[0]["text"], values)
 
 
 def owner_of(tracker: Tracker) -> str:

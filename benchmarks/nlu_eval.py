@@ -1,11 +1,12 @@
 """`make eval`: our understanding on text it was never tuned on, and whole reviews.
 
 Scores our model (``testkit.evaluation``) on every blind block of
-``tests/nlu/blind/`` (written by people who saw only the README's entity contract)
-and on the development set ``tests/nlu/dev.yml``: intents, and entities at the level
-of canonical values. Plays every scripted review of the blind blocks over REST
-against the real servers and compares the stored deal with the expected one
-(``testkit.scripted_reviews``).
+``tests/nlu/blind/`` (English) and ``tests/nlu/blind_nl/`` (Dutch), written by people
+who saw only the README's entity contract, and on the development set
+``tests/nlu/dev.yml``: intents, and entities at the level of canonical values. Plays
+every scripted review of the blind blocks over REST against the real servers (a
+Dutch block's salesperson answers in Dutch) and compares the stored deal with the
+expected one (``testkit.scripted_reviews``). Dutch is reported in its own table.
 
 The baseline is what a team would otherwise run: the ``config.yml`` that
 ``rasa init`` writes (read from the installed Rasa, so it is exactly theirs),
@@ -50,6 +51,7 @@ from testkit.evaluation import (  # noqa: E402
 )
 
 BLIND = ROOT / "tests" / "nlu" / "blind"
+BLIND_NL = ROOT / "tests" / "nlu" / "blind_nl"
 DEV = ROOT / "tests" / "nlu" / "dev.yml"
 OUR_MODEL = settings.path("model")
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -224,10 +226,17 @@ def confusion_png(reports: Dict[str, Report], path: Path) -> None:
 
 
 def test_sets(names: Sequence[str] | None) -> List[Path]:
-    """The message sets to score: the blind blocks, newest first, then the development set."""
+    """The message sets to score: the English blind blocks, newest first, the
+    development set, then the Dutch blind blocks, newest first."""
     if names:
         return [Path(n) for n in names]
-    return sorted(BLIND.glob("*/messages.yml"), reverse=True) + [DEV]
+    english = sorted(BLIND.glob("*/messages.yml"), reverse=True)
+    return english + [DEV] + sorted(BLIND_NL.glob("*/messages.yml"), reverse=True)
+
+
+def language_of(path: Path) -> str:
+    """The language a blind set is written in, from its folder."""
+    return "nl" if BLIND_NL in path.resolve().parents else "en"
 
 
 def block_label(path: Path) -> str:
@@ -252,7 +261,7 @@ def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, An
         servers.start_rasa()
         try:
             for path in paths:
-                reviews = load_reviews(path)[: limit or None]
+                reviews = load_reviews(path, language_of(path))[: limit or None]
 
                 def stored(sender: str, company: str) -> Dict[str, Any] | None:
                     deals = servers.export(sender)
@@ -263,8 +272,8 @@ def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, An
                     reviews,
                     lambda s: lambda t: servers.send(s, t),
                     stored,
-                    client_question(),
-                    prefix=f"{path.parent.name}-",
+                    client_questions(),
+                    prefix=f"{path.parent.parent.name}-{path.parent.name}-",
                 )
                 results[block_label(path)] = {
                     **report.summary(),
@@ -279,13 +288,13 @@ def play_reviews(model: Path, paths: Sequence[Path], limit: int) -> Dict[str, An
     return results
 
 
-def client_question() -> str:
-    """How the bot asks which client a review is about (domain.yml), up to its first '?'."""
+def client_questions() -> List[str]:
+    """How the bot asks which client a review is about (domain.yml, every language's
+    variant), each up to its first '?'."""
     import yaml
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    text = domain["responses"]["utter_which_client"][0]["text"]
-    return text.split("?")[0]
+    return [v["text"].split("?")[0] for v in domain["responses"]["utter_which_client"]]
 
 
 def _named(deals: List[Dict[str, Any]], company: str) -> Dict[str, Any] | None:
@@ -343,6 +352,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         [Path(p) for p in args.reviews]
         if args.reviews
         else sorted(BLIND.glob("*/reviews.yml"), reverse=True)
+        + sorted(BLIND_NL.glob("*/reviews.yml"), reverse=True)
     )
     reviews = play_reviews(args.model, review_files, args.review_limit) if review_files else {}
     headline = next(iter(sets))
@@ -358,7 +368,15 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         "dealcoach": {label: scores(report) for label, report in ours.items()},
         "reviews": reviews,
     }
-    table = sets_markdown(ours, reviews)
+
+    def in_language(items: Dict[str, Any], language: str) -> Dict[str, Any]:
+        return {k: v for k, v in items.items() if language_of(ROOT / k) == language}
+
+    table = sets_markdown(in_language(ours, "en"), in_language(reviews, "en"))
+    dutch = in_language(ours, "nl")
+    if dutch:
+        table += "\nDutch (blind blocks written in Dutch, scored the same way):\n\n"
+        table += sets_markdown(dutch, in_language(reviews, "nl"))
     if not args.no_baseline:
         with tempfile.TemporaryDirectory(prefix="dealcoach-baseline-") as workdir:
             model, seconds = train_baseline(Path(workdir), args.baseline_epochs)

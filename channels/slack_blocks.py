@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 from dealcoach.coaching.advice import AdviceReport, format_advice, sharpen_text
 from dealcoach.coaching.brief import Brief, format_brief
 from dealcoach.coaching.panel import Card, DealPanel, Lane
+from dealcoach.knowledge_base.loader import KnowledgeBase
 
 Block = Dict[str, Any]
 _SECTION_LIMIT = 2900
@@ -40,18 +41,29 @@ def _button(title: str, payload: str) -> Block:
     return {"type": "button", "text": {"type": "plain_text", "text": title}, "value": payload}
 
 
+def _kb(report: AdviceReport) -> KnowledgeBase:
+    """The knowledge base the advice was worded with: the layout speaks its language."""
+    assert report.kb is not None, "an AdviceReport made by advise() knows its knowledge base"
+    return report.kb
+
+
 def advice_blocks(report: AdviceReport, company: str) -> List[Block]:
-    blocks: List[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Next on {company}"[:150]}}
-    ]
+    kb = _kb(report)
+    title = kb.phrase("slack_next_on", company=company)
+    blocks: List[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
     for number, item in enumerate(report.advice, start=1):
         blocks.append(
             _section(
-                f"*{number}. {item.advice}*\n_Why:_ because {item.because}.\n"
-                f"_Principle:_ {item.principle}"
+                kb.phrase(
+                    "slack_advice",
+                    number=number,
+                    advice=item.advice,
+                    because=item.because,
+                    principle=item.principle,
+                )
             )
         )
-    sharpen = sharpen_text(report.sharpen)
+    sharpen = sharpen_text(kb, report.sharpen)
     if sharpen:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": sharpen}]})
     return blocks
@@ -84,23 +96,25 @@ def map_blocks(panel: DealPanel, labels: Dict[str, str]) -> List[Block]:
 def brief_blocks(
     brief: Brief, panel: DealPanel | None = None, labels: Dict[str, str] | None = None
 ) -> List[Block]:
-    """The brief; with its ``panel`` (and the panel's ``labels``), the buying centre as
-    a map of fields per role, else as lines."""
+    """The brief; with its ``panel``, the buying centre as a map of fields per role
+    (labelled by ``labels``, else the panel labels of the brief's language), else as
+    lines. Every word in the language the brief was made in."""
+    kb = _kb(brief.advice)
+    title = kb.phrase("brief_title", company=brief.company)
+    nobody = kb.phrase("slack_nobody")
     centre = (
-        map_blocks(panel, labels or {})
+        map_blocks(panel, labels or kb.web.panel)
         if panel is not None
         else [
             _section(
-                "*Buying centre*\n"
-                + "\n".join(
-                    f"• {role}: {holders}" if holders else f"• {role}: *nobody known* :warning:"
-                    for role, holders in brief.centre
-                )
+                kb.phrase("slack_people")
+                + "\n"
+                + "\n".join(f"• {role}: {holders or nobody}" for role, holders in brief.centre)
             )
         ]
     )
     blocks: List[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Brief: {brief.company}"[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {
             "type": "section",
             "fields": [
@@ -111,7 +125,11 @@ def brief_blocks(
     ]
     if brief.flags:
         blocks.append(
-            _section("*Risk flags*\n" + "\n".join(f":warning: {f.flag}" for f in brief.flags))
+            _section(
+                kb.phrase("slack_flags")
+                + "\n"
+                + "\n".join(f":warning: {f.flag}" for f in brief.flags)
+            )
         )
     blocks += advice_blocks(brief.advice, brief.company)[1:]
     blocks.append(
@@ -119,10 +137,10 @@ def brief_blocks(
             "type": "actions",
             "elements": [
                 _button(
-                    "Continue the review",
+                    kb.phrase("slack_continue"),
                     "/start_review" + json.dumps({"company": brief.company}),
                 ),
-                _button("My deals", "/list_deals"),
+                _button(kb.phrase("slack_my_deals"), "/list_deals"),
             ],
         }
     )

@@ -38,9 +38,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from dealcoach.knowledge_base.loader import NameCues, load_knowledge
+from dealcoach.knowledge_base.loader import LanguageCues, NameCues, load_knowledge
 from dealcoach.understanding import learned
 from dealcoach.understanding.extraction import EntityExtractor, RuleTable
+from dealcoach.understanding.language import requested
 from dealcoach.understanding.learned import Annotated, LearnedReader, Settings, facts_data_files
 from dealcoach.understanding.names import NAME_TYPES, NameResolver
 from dealcoach.understanding.reading import MessageReader, ReadingPolicy
@@ -51,6 +52,8 @@ LEARNED_DIR = "learned"
 CANDIDATES = "fact_candidates"
 #: As many intents as Rasa's own classifiers report.
 INTENT_RANKING_LENGTH = 10
+#: The intent of a request for a language (read by its phrases, ``understanding.language``).
+SWITCH_LANGUAGE = "switch_language"
 
 
 @DefaultV1Recipe.register(
@@ -108,6 +111,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._use(table, reader)
 
     def _use(self, table: RuleTable | None, reader: LearnedReader | None) -> None:
+        switch = {k: tuple(v) for k, v in (table.language_switch if table else {}).items()}
+        self._language_cues = LanguageCues(switch=switch)
         self._reader = (
             MessageReader(
                 EntityExtractor(table),
@@ -141,7 +146,13 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             # messages (three in four of them give_facts) made the intent classifier
             # worse on both blind block 1 (macro-F1 0.874 -> 0.845) and the dev set.
             examples = [replace(e, intent=None) for e in annotated]
-            examples += _rasa_examples(training_data, EntityExtractor(table))
+            # A request for a language is read by its phrases (``process``), not learned:
+            # its examples (data/nlu, for Rasa's validation) would only shift the others.
+            examples += [
+                e
+                for e in _rasa_examples(training_data, EntityExtractor(table))
+                if e.intent != SWITCH_LANGUAGE
+            ]
         with self._model_storage.write_to(self._resource) as directory:
             (directory / TABLE_FILE).write_text(table.to_json(), encoding="utf-8")
             if examples:
@@ -179,10 +190,16 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             names = [e for e in before if e.get("entity") in NAME_TYPES]
             others = [e for e in before if e.get("entity") not in NAME_TYPES]
             reading = self._reader.read(text, names)
-            if reading.intents:
+            intents = reading.intents
+            if requested(text, self._language_cues):
+                # "kan het in het Nederlands?", "English please": a request for a
+                # language is read by its phrases (knowledge/languages.yml), not guessed.
+                guessed = [(name, p) for name, p in intents if name != SWITCH_LANGUAGE]
+                intents = [(SWITCH_LANGUAGE, 1.0), *guessed]
+            if intents:
                 ranking = [
                     {"name": name, "confidence": float(p)}
-                    for name, p in reading.intents[:INTENT_RANKING_LENGTH]
+                    for name, p in intents[:INTENT_RANKING_LENGTH]
                 ]
                 message.set(INTENT, ranking[0], add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -8,7 +8,8 @@ second one if it asks again), and the deal as it should be stored (``expected``)
 ``play`` drives a conversation through any ``send`` function (the REST webhook in
 ``make eval``) like a salesperson who types: it never clicks a button, answers a
 yes/no check of the coach's reading by comparing it with what it meant, and says
-"I don't know" to a question it has no answer for. ``score`` compares the stored
+"I don't know" to a question it has no answer for, in the review's language (a Dutch
+review's salesperson says "ja", "nee", "weet ik niet"). ``score`` compares the stored
 deal (as ``dealcoach export`` gives it) with ``expected``, fact by fact.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from dealcoach.deals.deal import DEAL_FACTS, name_key
+from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE, LANGUAGES
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.knowledge_base.yaml_files import read_yaml
 
@@ -29,6 +31,11 @@ DEAL_FACT_KEYS = DEAL_FACTS
 #: A review stops after this many messages, whatever the coach still asks.
 MAX_MESSAGES = 45
 DONT_KNOW = "i don't know"
+#: What the scripted salesperson types for yes, no and "I don't know", per language.
+SALESPERSON_WORDS = {
+    "en": ("yes", "no", DONT_KNOW),
+    "nl": ("ja", "nee", "weet ik niet"),
+}
 
 Send = Callable[[str], List[Dict[str, Any]]]
 
@@ -40,6 +47,7 @@ class Review:
     turns: List[str]
     answers: Dict[str, Any]
     expected: Dict[str, Any]
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass
@@ -100,7 +108,8 @@ class Scored:
         }
 
 
-def load_reviews(path: Path | str) -> List[Review]:
+def load_reviews(path: Path | str, language: str = DEFAULT_LANGUAGE) -> List[Review]:
+    """The reviews of one file; ``language`` is the one its salesperson writes in."""
     data = read_yaml(path)
     return [
         Review(
@@ -109,6 +118,7 @@ def load_reviews(path: Path | str) -> List[Review]:
             turns=[str(t) for t in raw["turns"]],
             answers=raw.get("answers") or {},
             expected=raw.get("expected") or {},
+            language=language,
         )
         for raw in data["reviews"]
     ]
@@ -118,11 +128,13 @@ def load_reviews(path: Path | str) -> List[Review]:
 
 
 class QuestionReader:
-    """Tells which interview question a bot message is, from the knowledge base's texts."""
+    """Tells which interview question a bot message is, from the knowledge base's texts
+    in every language (a Dutch question has the same key as its English one)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._patterns = []
-        for question in kb.questions:
+        views = [kb.in_language(language) for language in LANGUAGES]
+        for question in (q for view in views for q in view.questions):
             template = re.escape(question.ask)
             template = template.replace(r"\{company\}", ".+?").replace(r"\{name\}", "(?P<name>.+?)")
             self._patterns.append((question, re.compile(f"^{template}$", re.DOTALL)))
@@ -137,15 +149,25 @@ class QuestionReader:
         return None
 
 
+#: The first words of a yes/no check's buttons, in every language ("Yes", "Ja").
+YES_NO_TITLES = (("yes", "ja"), ("no", "nee"))
+
+
 def proposed_values(reply: Dict[str, Any]) -> Dict[str, Any] | None:
     """The reading a yes/no check proposes (its Yes button's entities), or None."""
     titles = {str(b.get("title", "")).lower(): b for b in reply.get("buttons") or []}
-    yes = next((b for t, b in titles.items() if t.startswith("yes")), None)
-    if yes is None or not any(t.startswith("no") for t in titles):
+    yes_words, no_words = YES_NO_TITLES
+    yes = next((b for t, b in titles.items() if _first_word(t) in yes_words), None)
+    if yes is None or not any(_first_word(t) in no_words for t in titles):
         return None
     payload = str(yes.get("payload", ""))
     start = payload.find("{")
     return json.loads(payload[start:]) if start >= 0 else {}
+
+
+def _first_word(title: str) -> str:
+    match = re.match(r"\w+", title)
+    return match.group(0) if match else ""
 
 
 def _answers_for(review: Review, key: str) -> List[str]:
@@ -188,11 +210,16 @@ def _means(review: Review, proposal: Dict[str, Any]) -> bool:
     return True
 
 
-def play(kb: KnowledgeBase, review: Review, send: Send, client_question: str = "") -> Played:
+def play(
+    kb: KnowledgeBase, review: Review, send: Send, client_question: Sequence[str] | str = ""
+) -> Played:
     """Run one scripted review through ``send`` (one message in, the bot's replies out).
 
-    ``client_question``: the start of the bot's "which client?" question; the
-    salesperson answers it with the client's name (twice at most)."""
+    ``client_question``: the start of the bot's "which client?" question (one per
+    language); the salesperson answers it with the client's name (twice at most)."""
+    starts = [client_question] if isinstance(client_question, str) else list(client_question)
+    starts = [s for s in starts if s]
+    yes_word, no_word, dont_know = SALESPERSON_WORDS[review.language]
     played = Played(review)
     reader = QuestionReader(kb)
     used: Dict[str, int] = {}
@@ -208,8 +235,8 @@ def play(kb: KnowledgeBase, review: Review, send: Send, client_question: str = "
             key = reader.key(str(reply.get("text") or ""))
             if key:
                 played.asked.append(key)
-        asks_client = client_question and any(
-            str(r.get("text") or "").startswith(client_question) for r in replies
+        asks_client = any(
+            str(r.get("text") or "").startswith(start) for r in replies for start in starts
         )
         if asks_client and named_client < 2:
             named_client += 1
@@ -221,7 +248,7 @@ def play(kb: KnowledgeBase, review: Review, send: Send, client_question: str = "
         proposal = next((p for p in map(proposed_values, replies) if p is not None), None)
         if proposal is not None:
             played.checks += 1
-            say("yes" if _means(review, proposal) else "no")
+            say(yes_word if _means(review, proposal) else no_word)
             continue
         keys = [reader.key(str(r.get("text") or "")) for r in replies]
         key = next((k for k in reversed(keys) if k), None)
@@ -230,7 +257,7 @@ def play(kb: KnowledgeBase, review: Review, send: Send, client_question: str = "
         phrasings = _answers_for(review, key)
         count = used.get(key, 0)
         used[key] = count + 1
-        say(phrasings[count] if count < len(phrasings) else DONT_KNOW)
+        say(phrasings[count] if count < len(phrasings) else dont_know)
     return played
 
 
@@ -346,7 +373,7 @@ def run_reviews(
     reviews: Sequence[Review],
     send_as: Callable[[str], Send],
     stored_deal: Callable[[str, str], Dict[str, Any] | None],
-    client_question: str = "",
+    client_question: Sequence[str] | str = "",
     prefix: str = "",
 ) -> ReviewReport:
     """Play every review as its own salesperson (sender ``review-<prefix><id>``: give

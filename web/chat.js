@@ -21,15 +21,46 @@
   var SESSION_KEY = "dealcoach.session";
   var HISTORY_KEY = "dealcoach.history";
   var PANEL_KEY = "dealcoach.panel";
+  var LANGUAGE_KEY = "dealcoach.language";
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var status = document.getElementById("status");
+  var TEXT = {};
   var signIn = !!config.signIn;
   var shown = !signIn;
   var sessionId = localStorage.getItem(SESSION_KEY);
   var history = [];
   try { history = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
+
+  // The page's own words (config.text: knowledge/phrases.yml and web_page.yml, by
+  // language) in the salesperson's language once the server has said it (every deal
+  // panel carries it; kept for the next visit), before that in the browser's.
+  var STATUS_WORDS = { connecting: "connecting", connected: "connected",
+                       "signed-out": "signed_out" };
+  function browserLanguage() {
+    var texts = config.text || {};
+    var wanted = navigator.languages || [navigator.language || "en"];
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i]).slice(0, 2).toLowerCase();
+      if (texts[code]) { return code; }
+    }
+    return "en";
+  }
+  function useLanguage(code) {
+    var texts = config.text || {};
+    if (!texts[code]) { return; }
+    TEXT = texts[code];
+    document.documentElement.lang = code;
+    document.getElementById("intro").textContent = t("intro", document.getElementById("intro").textContent);
+    var state = status.dataset.state;
+    status.textContent = t(STATUS_WORDS[state] || "connecting", status.textContent);
+    input.placeholder = t("placeholder", input.placeholder);
+    input.setAttribute("aria-label", t("message", "Message"));
+    form.querySelector("button[type=submit]").textContent = t("send", "Send");
+  }
+  function t(key, fallback) { return TEXT[key] || fallback; }
+  useLanguage(localStorage.getItem(LANGUAGE_KEY) || browserLanguage());
 
   function save() { localStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(-200))); }
 
@@ -76,6 +107,10 @@
   };
 
   function showPanel(state, live) {
+    if (state.language) {
+      localStorage.setItem(LANGUAGE_KEY, state.language);
+      useLanguage(state.language);
+    }
     window.DealPanel.draw(state, panelHandlers);
     var kept = {};
     Object.keys(state).forEach(function (key) { kept[key] = state[key]; });
@@ -105,7 +140,7 @@
   }
 
   function signedOut(text) {
-    status.textContent = "signed out";
+    status.textContent = t("signed_out", "signed out");
     status.dataset.state = "signed-out";
     input.disabled = true;
     notice(text);
@@ -141,6 +176,8 @@
       if (confirmed !== sessionId) {
         history = []; save(); log.textContent = "";
         localStorage.removeItem(PANEL_KEY);
+        localStorage.removeItem(LANGUAGE_KEY);
+        useLanguage(browserLanguage());
         document.getElementById("panel").hidden = true;
       }
       if (!shown) { shown = true; showHistory(); }
@@ -148,20 +185,22 @@
     sessionId = confirmed;
     localStorage.setItem(SESSION_KEY, sessionId);
     input.disabled = false;
-    status.textContent = "connected";
+    status.textContent = t("connected", "connected");
     status.dataset.state = "connected";
   });
-  // Refused at connect (no, forged, expired token): the server's one sentence.
+  // Refused at connect (no, forged, expired token): one sentence, in the page's
+  // language (the server's, in English, when the page has none).
   socket.on("connect_error", function (error) {
-    if (error && error.data && error.data.reason) { signedOut(error.message); }
+    if (error && error.data && error.data.reason) { signedOut(t("sign_in_again", error.message)); }
   });
   // The sign-in ran out during the conversation; the server has closed the socket.
   socket.on("sign_in_required", function (data) {
-    signedOut((data && data.message) || "Please sign in again.");
+    var expired = data && data.reason === "expired";
+    signedOut(t(expired ? "sign_in_expired" : "sign_in_again", (data && data.message) || ""));
   });
   socket.on("disconnect", function () {
     if (status.dataset.state === "signed-out") { return; }
-    status.textContent = "reconnecting…";
+    status.textContent = t("reconnecting", "reconnecting…");
     status.dataset.state = "connecting";
   });
   socket.on("bot_uttered", function (message) {

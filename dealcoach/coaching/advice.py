@@ -18,7 +18,7 @@ names any that do not hold for a deal the rule fires on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
 from dealcoach.coaching.conditions import all_hold, holds
@@ -45,6 +45,8 @@ class AdviceReport:
     advice: Tuple[Advice, ...]
     #: The missing fact that would sharpen the advice ("purchase_situation", "role:decider").
     sharpen: str | None = None
+    #: The knowledge base it was worded with: its language's phrases frame it.
+    kb: KnowledgeBase | None = field(default=None, repr=False, compare=False)
 
 
 def advise(kb: KnowledgeBase, deal: Deal, limit: int = TOP) -> AdviceReport:
@@ -62,7 +64,8 @@ def advise(kb: KnowledgeBase, deal: Deal, limit: int = TOP) -> AdviceReport:
         if rule not in chosen and matches(kb, rule, deal):
             chosen.append(rule)
     advice = tuple(render(kb, deal, chosen))
-    return AdviceReport(advice=advice, sharpen=_sharpening_fact(kb, ranked, deal, chosen))
+    sharpen = _sharpening_fact(kb, ranked, deal, chosen)
+    return AdviceReport(advice=advice, sharpen=sharpen, kb=kb)
 
 
 def render(kb: KnowledgeBase, deal: Deal, rules: List[AdviceRule]) -> List[Advice]:
@@ -119,33 +122,37 @@ def _placeholders(kb: KnowledgeBase, deal: Deal) -> Dict[str, str]:
     values = {"company": deal.company}
     for name in DEAL_FACTS:
         value = getattr(deal, name)
-        values[name] = kb.label(name, value) if value is not None else f"unknown {name}"
+        values[name] = (
+            kb.label(name, value)
+            if value is not None
+            else kb.phrase("unknown_fact", fact=kb.fact_words(name))
+        )
+
+    def the(entity: str, value: str) -> str:
+        return kb.phrase("the_role", role=kb.label(entity, value))
+
     for role in ROLE_PLACEHOLDERS:
         holders = deal.holders(role)
-        values[role] = _names(holders) or f"the {role}"
-    values["unmet_decider"] = _names([p for p in deal.holders("decider") if not p.met]) or (
-        "the decider"
+        values[role] = _names(kb, holders) or the("role", role)
+    values["unmet_decider"] = _names(kb, [p for p in deal.holders("decider") if not p.met]) or (
+        the("role", "decider")
     )
-    values["met_prescriber"] = _names([p for p in deal.holders("prescriber") if p.met]) or (
-        "the prescriber"
+    values["met_prescriber"] = _names(kb, [p for p in deal.holders("prescriber") if p.met]) or (
+        the("role", "prescriber")
     )
     for stance in ("opponent", "supporter", "champion"):
-        values[stance] = _names([p for p in deal.stakeholders if p.stance == stance]) or (
-            f"the {stance}"
+        values[stance] = _names(kb, [p for p in deal.stakeholders if p.stance == stance]) or (
+            the("stance", stance)
         )
-    values["contact"] = _names(deal.stakeholders[:1]) or "your contact"
+    values["contact"] = _names(kb, deal.stakeholders[:1]) or kb.phrase("your_contact")
     return values
 
 
-def _names(people: List[Any]) -> str:
-    names = [p.name if p.named else f"the {p.name}" for p in people]
-    return (
-        names[0]
-        if len(names) == 1
-        else ", ".join(names[:-1]) + " and " + names[-1]
-        if names
-        else ""
-    )
+def _names(kb: KnowledgeBase, people: List[Any]) -> str:
+    names = [p.name if p.named else kb.phrase("the_role", role=p.name) for p in people]
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return kb.phrase("and_last", first=", ".join(names[:-1]), last=names[-1])
 
 
 def _render(kb: KnowledgeBase, rule: AdviceRule, values: Dict[str, str]) -> Advice:
@@ -163,27 +170,29 @@ def _render(kb: KnowledgeBase, rule: AdviceRule, values: Dict[str, str]) -> Advi
     )
 
 
-def sharpen_text(key: str | None) -> str:
+def sharpen_text(kb: KnowledgeBase, key: str | None) -> str:
     """The sentence that tells the salesperson which missing fact would sharpen the advice."""
     if not key:
         return ""
     if key.startswith("role:"):
-        what = f"who the {key[5:]} is"
+        what = kb.phrase("sharpen_who", role=kb.label("role", key[5:]))
     else:
-        what = f"the {key.replace('_', ' ')}"
-    return f"Knowing {what} would sharpen this advice."
+        what = kb.phrase("the_fact", fact=kb.fact_words(key))
+    return kb.phrase("sharpen", what=what)
 
 
 def format_advice(report: AdviceReport, company: str) -> str:
     """The advice as one chat message: numbered, each with why and the principle behind it."""
+    kb = report.kb
+    assert kb is not None, "an AdviceReport made by advise() knows its knowledge base"
     if not report.advice:
-        return f"I need a few more facts about {company} before I can advise."
-    lines = [f"What I'd do next on {company}:"]
+        return kb.phrase("advice_none", company=company)
+    lines = [kb.phrase("advice_title", company=company)]
     for number, item in enumerate(report.advice, start=1):
         lines.append(f"{number}. {item.advice}")
-        lines.append(f"   Why: because {item.because}.")
-        lines.append(f"   Principle: {item.principle}")
-    sharpen = sharpen_text(report.sharpen)
+        lines.append("   " + kb.phrase("advice_why", because=item.because))
+        lines.append("   " + kb.phrase("advice_principle", principle=item.principle))
+    sharpen = sharpen_text(kb, report.sharpen)
     if sharpen:
         lines.append(sharpen)
     return "\n".join(lines)

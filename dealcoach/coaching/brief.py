@@ -17,7 +17,7 @@ from dealcoach.coaching.advice import AdviceReport, advise, sharpen_text
 from dealcoach.coaching.conditions import all_hold
 from dealcoach.deals.deal import ASSUMED, Deal, Stakeholder
 from dealcoach.knowledge_base.loader import KnowledgeBase, RiskFlag
-from dealcoach.knowledge_base.vocabulary import ROLES, UNKNOWN
+from dealcoach.knowledge_base.vocabulary import ROLES
 
 ASSUMED_NOTE = f"{ASSUMED} only: ask who really does it"
 
@@ -38,25 +38,29 @@ def risk_flags(kb: KnowledgeBase, deal: Deal) -> List[RiskFlag]:
 
 
 def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
+    unknown = kb.phrase("unknown")
+
     def fact(name: str) -> str:
         value = getattr(deal, name)
-        return kb.label(name, value) if value is not None else UNKNOWN
+        return kb.label(name, value) if value is not None else unknown
 
     size = fact("company_size")
     if deal.employees is not None:
-        size = f"{deal.employees} employees ({deal.company_size or UNKNOWN})"
+        # The count says more than the band it falls in (as on the deal panel), and
+        # the band's id is no word in any language.
+        size = kb.phrase("employees", count=deal.employees)
     facts = (
-        ("Sector", fact("sector")),
-        ("Size", size),
-        ("Purchase", fact("purchase_situation")),
-        ("Our position", fact("supplier_position")),
-        ("Stage", fact("buying_stage")),
-        ("Perceived risk", fact("perceived_risk")),
+        (kb.phrase("brief_sector"), fact("sector")),
+        (kb.phrase("brief_size"), size),
+        (kb.phrase("brief_purchase"), fact("purchase_situation")),
+        (kb.phrase("brief_position"), fact("supplier_position")),
+        (kb.phrase("brief_stage"), fact("buying_stage")),
+        (kb.phrase("brief_risk"), fact("perceived_risk")),
     )
     # The roles the review asks about are shown always, the others when held.
     key_roles = kb.asked_roles()
     centre = tuple(
-        (role, "; ".join(_person(kb, p, role) for p in deal.holders(role)))
+        (kb.label("role", role), "; ".join(_person(kb, p, role) for p in deal.holders(role)))
         for role in ROLES
         if role in key_roles or deal.holders(role)
     )
@@ -70,30 +74,41 @@ def make_brief(kb: KnowledgeBase, deal: Deal) -> Brief:
 
 
 def _person(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
-    name = person.name if person.named else f"{person.name} (name unknown)"
+    name = person.name if person.named else kb.phrase("name_unknown", person=person.name)
     if person.title and person.named:
         name += f" ({person.title})"
-    stance = kb.label("stance", person.stance) if person.stance != "unknown" else "stance unknown"
-    met = {True: "met", False: "not met", None: "met?"}[person.met]
+    stance = (
+        kb.label("stance", person.stance)
+        if person.stance != "unknown"
+        else kb.phrase("stance_unknown")
+    )
+    met = kb.phrase(
+        {True: "person_met", False: "person_not_met", None: "person_met_unknown"}[person.met]
+    )
     # A role taken from the title alone is a default to check, not a fact (Bonoma 1982).
-    assumed = f", {ASSUMED_NOTE}" if role in person.assumed else ""
+    assumed = ", " + kb.phrase("assumed_note") if role in person.assumed else ""
     return f"{name}, {stance}, {met}{assumed}"
 
 
 def format_brief(brief: Brief) -> str:
     """The brief as one plain-text chat message."""
-    lines = [f"Brief: {brief.company}"]
+    kb = brief.advice.kb
+    assert kb is not None, "a brief's advice knows its knowledge base"
+    lines = [kb.phrase("brief_title", company=brief.company)]
     lines.append(" | ".join(f"{label}: {value}" for label, value in brief.facts))
-    lines.append("Buying centre:")
+    lines.append(kb.phrase("brief_people"))
+    nobody = kb.phrase("nobody_known_flag")
     for role, holders in brief.centre:
-        lines.append(f"- {role}: {holders}" if holders else f"- {role}: nobody known (!)")
+        lines.append(f"- {role}: {holders or nobody}")
     if brief.flags:
-        lines.append("Risk flags:")
+        lines.append(kb.phrase("brief_flags"))
         lines += [f"! {flag.flag}" for flag in brief.flags]
-    lines.append("Next:")
+    lines.append(kb.phrase("brief_next"))
     for number, item in enumerate(brief.advice.advice, start=1):
-        lines.append(f"{number}. {item.advice} (because {item.because})")
-    sharpen = sharpen_text(brief.advice.sharpen)
+        lines.append(
+            kb.phrase("brief_advice_line", number=number, advice=item.advice, because=item.because)
+        )
+    sharpen = sharpen_text(kb, brief.advice.sharpen)
     if sharpen:
         lines.append(sharpen)
     return "\n".join(lines)

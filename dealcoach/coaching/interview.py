@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
 from dealcoach.deals.deal import (
-    ASSUMED,
     DEAL_FACTS,
     Change,
     Deal,
@@ -212,18 +211,18 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
         question = next_question(kb, preview)
         if question is not None and question.key != key and key not in deal.deferred:
             changes.append(later)
-            deferred = _topic(deal, key)
+            deferred = _topic(kb, deal, key)
         else:
             changes.append(Change("unknown", key))
             apply_change(preview, changes[-1])
             question = next_question(kb, preview)
-            left_open = _topic(deal, key)
+            left_open = _topic(kb, deal, key)
     key = question.key if question else None
     times = asked + 1 if key is not None and key == deal.asking else 1
     if key != deal.asking or times != deal.asked:
         changes.append(Change("asking", value=key, data={"times": times}))
     if question is not None and times == ASK_AT_MOST:
-        question = _with_skip(question)
+        question = _with_skip(kb, question)
     finished = question is None and deal.status != "complete"
     if finished:
         changes.append(Change("status", value="complete"))
@@ -239,33 +238,30 @@ def step(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Step:
     )
 
 
-def _with_skip(question: Asked) -> Asked:
+def _with_skip(kb: KnowledgeBase, question: Asked) -> Asked:
     """The second time a question is put: its buttons, and a way past it."""
-    skip: Dict[str, Any] = {"title": "Skip", "value": {}, "intent": "skip"}
+    skip: Dict[str, Any] = {"title": kb.phrase("button_skip"), "value": {}, "intent": "skip"}
     return Asked(question.key, question.text, [*question.buttons, skip])
 
 
-def _topic(deal: Deal, key: str) -> str:
+def _topic(kb: KnowledgeBase, deal: Deal, key: str) -> str:
     """A question's subject in a sentence: "the sector", "the decider", "Jan's stance"."""
     kind, _, rest = key.partition(":")
     if kind == "role":
-        return f"the {rest}"
+        return kb.phrase("the_role", role=kb.label("role", rest))
     person = next((p.name for p in deal.stakeholders if p.key == rest), rest)
     if kind == "stance":
-        return f"{person}'s stance"
+        return kb.phrase("persons_stance", person=person)
     if kind == "met":
-        return f"whether you have met {person}"
-    return "the " + kind.replace("_", " ")
+        return kb.phrase("whether_met", person=person)
+    return kb.phrase("the_fact", fact=kb.fact_words(kind))
 
 
-def long_message_note(text: str) -> str | None:
+def long_message_note(kb: KnowledgeBase, text: str) -> str | None:
     """What to tell the salesperson when only the start of their message was read."""
     if len(text) <= READ_CHARACTERS:
         return None
-    return (
-        f"That was a long message: I read its first {READ_CHARACTERS:,} characters. "
-        "Send me the rest in another message."
-    )
+    return kb.phrase("long_message", count=f"{READ_CHARACTERS:,}")
 
 
 # --- what to ask next -----------------------------------------------------------------
@@ -331,7 +327,7 @@ def _asked(
             payload["person"] = person.name
         buttons.append({"title": _capitalised(kb.label(str(entity), value)), "value": payload})
     if buttons:
-        buttons.append({"title": "Don't know", "value": {}})
+        buttons.append({"title": kb.phrase("button_dont_know"), "value": {}})
     return Asked(key=key, text=text, buttons=buttons)
 
 
@@ -349,7 +345,8 @@ def interpret(kb: KnowledgeBase, deal: Deal, turn: Turn) -> Outcome:
     if turn.intent in ("skip", "dont_know") and yes_no_answer(kb, deal, turn) is None:
         if deal.asking:
             outcome.changes.append(Change("unknown", deal.asking))
-            outcome.noted.append(f"{_question_label(deal.asking)}: unknown for now")
+            topic = _question_label(kb, deal.asking)
+            outcome.noted.append(kb.phrase("unknown_for_now", topic=topic))
         return outcome
     entities = [e for e in turn.entities if e.value is not None]
     _read_deal_facts(kb, deal, turn, entities, outcome)
@@ -365,7 +362,7 @@ def _read_opening_value(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outc
     if value is None or any(c.kind == "fact" and c.key == kind for c in outcome.changes):
         return
     outcome.changes.append(Change("fact", kind, value))
-    outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, value)}")
+    outcome.noted.append(_fact_noted(kb, kind, value))
 
 
 #: An answer to the question just asked is read with the question as a prior: the
@@ -390,7 +387,7 @@ def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome
             return
         if guess.confidence >= CONTEXT_ACCEPT:
             outcome.changes.append(Change("fact", kind, guess.value))
-            outcome.noted.append(f"{kind.replace('_', ' ')}: {kb.label(kind, guess.value)}")
+            outcome.noted.append(_fact_noted(kb, kind, guess.value))
         elif guess.confidence >= CONTEXT_CHECK:
             outcome.check = {kind: str(guess.value)}
         return
@@ -408,18 +405,23 @@ def _read_in_context(kb: KnowledgeBase, deal: Deal, turn: Turn, outcome: Outcome
         return
     value: Any = guess.value == "met" if kind == "met" else guess.value
     outcome.changes.append(Change("person", person.name, data={kind: value}))
-    outcome.noted.append(
-        f"{person.name}: " + (("met" if value else "not met yet") if kind == "met" else value)
+    what = (
+        kb.label("met", "met" if value else "not_met") if kind == "met" else kb.label(kind, value)
     )
+    outcome.noted.append(kb.phrase("person_said", person=person.name, what=what))
 
 
-def _question_label(key: str) -> str:
+def _fact_noted(kb: KnowledgeBase, fact: str, value: object) -> str:
+    return kb.phrase("fact_value", fact=kb.fact_words(fact), value=kb.label(fact, value))
+
+
+def _question_label(kb: KnowledgeBase, key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "role":
-        return f"the {rest}"
+        return kb.phrase("the_role", role=kb.label("role", rest))
     if kind in ("stance", "met"):
-        return f"{rest.title()}: {'stance' if kind == 'stance' else 'met or not'}"
-    return kind.replace("_", " ").capitalize()
+        return kb.phrase(f"person_{kind}_label", person=rest.title())
+    return kb.fact_words(kind).capitalize()
 
 
 def _read_deal_facts(
@@ -457,11 +459,11 @@ def _read_deal_facts(
             continue
         outcome.changes.append(Change("fact", name, values[name]))
         if values[name] is None:
-            outcome.noted.append(f"{name.replace('_', ' ')}: cleared")
+            outcome.noted.append(kb.phrase("fact_cleared", fact=kb.fact_words(name)))
         elif name == "employees":
-            outcome.noted.append(f"{values[name]} employees")
+            outcome.noted.append(kb.phrase("employees", count=values[name]))
         elif name != "company_size" or "employees" not in values:
-            outcome.noted.append(f"{name.replace('_', ' ')}: {kb.label(name, values[name])}")
+            outcome.noted.append(_fact_noted(kb, name, values[name]))
 
 
 def _read_people(
@@ -668,7 +670,8 @@ def _read_yes_no_about_person(
     if person and answer is not None and answer[0].per_person == "met":
         met = answer[1] == "met"
         outcome.changes.append(Change("person", person.name, data={"met": met}))
-        outcome.noted.append(f"{person.name}: {'met' if met else 'not met yet'}")
+        what = kb.label("met", "met" if met else "not_met")
+        outcome.noted.append(kb.phrase("person_said", person=person.name, what=what))
 
 
 def _anchors(text: str, people: Sequence[Entity], facts: Sequence[Entity]) -> List[Dict[str, Any]]:
@@ -845,24 +848,24 @@ def _describe_person(kb: KnowledgeBase, deal: Deal, name: str, data: Dict[str, A
     apply_change(preview, Change("person", name, data=data))
     person = preview.stakeholder(str(data.get("rename", name)))
     assert person is not None
-    text = person.name if person.named else f"{person.name} (name unknown)"
+    text = person.name if person.named else kb.phrase("name_unknown", person=person.name)
     if person.title and person.named and name_key(person.title) != person.key:
         text += f" ({person.title})"
     details = []
     if person.roles:
         details.append(", ".join(_role_label(kb, person, r) for r in person.roles))
     elif data.get("remove_roles"):
-        details.append("no longer " + ", ".join(data["remove_roles"]))
+        details.append(kb.phrase("no_longer", roles=", ".join(data["remove_roles"])))
     if data.get("stance"):
         details.append(kb.label("stance", data["stance"]))
     if "met" in data:
-        details.append("met" if data["met"] else "not met yet")
+        details.append(kb.label("met", "met" if data["met"] else "not_met"))
     return text + (" - " + "; ".join(details) if details else "")
 
 
 def _role_label(kb: KnowledgeBase, person: Stakeholder, role: str) -> str:
     label = kb.label("role", role)
-    return f"{label} ({ASSUMED})" if role in person.assumed else label
+    return kb.phrase("assumed_role", role=label) if role in person.assumed else label
 
 
 def _copy(person: Stakeholder) -> Stakeholder:

@@ -7,9 +7,10 @@ the risk flags and the next three actions. ``deal_panel`` builds that from a dea
 same facts, flags and advice as the brief, ``dealcoach.coaching.brief``), with what the
 latest message changed marked; ``deal_list`` is the salesperson's deals in a line each.
 
-Everything here is plain values with every word already chosen (labels from
-``knowledge/web_page.yml`` and the entity names), so the page only lays it out and a
-translation is a knowledge file, never code. ``panel_to_wire`` is the JSON form.
+Everything here is plain values with every word already chosen, in the language of the
+knowledge base view it is given (labels from ``knowledge/web_page.yml`` and the entity
+names), so the page only lays it out and a translation is a knowledge file, never code.
+``panel_to_wire`` is the JSON form.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 from dealcoach.coaching.advice import advise
 from dealcoach.coaching.brief import risk_flags
 from dealcoach.deals.deal import Change, Deal, Stakeholder, name_key
+from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.knowledge_base.vocabulary import ROLES, UNKNOWN
 
@@ -147,13 +149,16 @@ class QuizChart:
 class PanelState:
     """What the page's panel shows after one message: the deal the message was about
     (None before any), the salesperson's deals, the labels, whether to print, and the
-    quiz progress when the message asked for it."""
+    quiz progress when the message asked for it; all in the salesperson's language."""
 
     panel: DealPanel | None
     deals: Tuple[DealLine, ...]
     labels: Dict[str, str]
     print_brief: bool = False
     quiz: QuizChart | None = None
+    #: The language of every word here (the salesperson's): the page shows its own
+    #: words in it too.
+    language: str = DEFAULT_LANGUAGE
 
 
 def changed_keys(changes: Iterable[Change]) -> List[str]:
@@ -216,6 +221,7 @@ def panel_state(
         labels=dict(kb.web.panel),
         print_brief=print_brief and deal is not None,
         quiz=quiz,
+        language=kb.language,
     )
 
 

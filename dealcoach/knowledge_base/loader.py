@@ -20,7 +20,14 @@ Layout::
     knowledge/risk_flags.yml     warning signs on a deal, for briefs and deal lists
     knowledge/quiz/*.yml         quiz questions set in situations (choices are concepts)
     knowledge/names.yml          cues that tell a client company from a person
+    knowledge/phrases.yml        the coach's own words around those texts ("Noted: ...")
+    knowledge/languages.yml      how the salesperson's language is told and asked for
     knowledge/web_page.yml       the web page's own words: sign-in sentences, panel labels
+
+Every text a salesperson sees is written in every language (``languages.py`` gives the
+shape: ``{en: ..., nl: ...}``); a text missing a language, or naming other placeholders
+in one language than in another, stops the load with the file and field named.
+``load_knowledge`` returns the English view; ``KnowledgeBase.in_language`` the others.
 """
 
 from __future__ import annotations
@@ -36,10 +43,21 @@ import yaml
 
 from dealcoach import settings
 from dealcoach.knowledge_base import schemas
+from dealcoach.knowledge_base.languages import (
+    BILINGUAL,
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    SHOWN,
+    bilingual_nodes,
+    in_language,
+)
 from dealcoach.knowledge_base.placeholders import (
     INTERVIEW_PLACEHOLDERS,
     PERSON_PLACEHOLDERS,
     PLACEHOLDERS,
+    fill_all,
+    placeholders_in,
     problem,
     strings_of,
     unfilled,
@@ -122,6 +140,18 @@ class NameCues:
 
     def as_dict(self) -> Dict[str, List[str]]:
         return {key: list(getattr(self, key)) for key in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class LanguageCues:
+    """How the salesperson's language is told (``knowledge/languages.yml``)."""
+
+    #: Language -> words common in its chat and not in the other languages'.
+    function_words: Dict[str, frozenset] = field(default_factory=dict)
+    #: Particles that, before a capitalised word, belong to a name ("van der Berg").
+    name_particles: frozenset = frozenset()
+    #: Language -> phrases asking for it ("in het Nederlands", "English please").
+    switch: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -236,11 +266,11 @@ PANEL_LABELS = (
 )  # fmt: skip
 
 
-def load_web_texts(root: Path | str | None = None) -> WebTexts:
-    """``knowledge/web_page.yml`` alone: the Rasa server's web channel needs its sign-in
-    sentences without loading the whole knowledge base."""
+def load_web_texts(root: Path | str | None = None, language: str = DEFAULT_LANGUAGE) -> WebTexts:
+    """``knowledge/web_page.yml`` alone, in ``language``: the Rasa server's web channel
+    needs its sign-in sentences without loading the whole knowledge base."""
     path = knowledge_dir(root) / "web_page.yml"
-    raw = read_yaml(path, schemas.WEB_PAGE)
+    raw = read_yaml(path, schemas.WEB_PAGE, language)
     missing = [key for key in PANEL_LABELS if key not in raw["panel"]]
     if missing:
         raise KnowledgeError(path, "panel", f"labels missing: {', '.join(missing)}")
@@ -271,6 +301,27 @@ class KnowledgeBase:
     scenarios: Dict[str, Scenario] = field(default_factory=dict)
     name_cues: NameCues = field(default_factory=NameCues)
     web: WebTexts = field(default_factory=WebTexts)
+    language_cues: LanguageCues = field(default_factory=LanguageCues)
+    #: The coach's own words in this view's language (``knowledge/phrases.yml``).
+    phrases: Dict[str, str] = field(default_factory=dict)
+    #: The language of this view's texts (``languages.LANGUAGES``).
+    language: str = DEFAULT_LANGUAGE
+    #: The same knowledge base in every language, this view included (``in_language``).
+    views: Dict[str, KnowledgeBase] = field(default_factory=dict, repr=False, compare=False)
+
+    def phrase(self, name: str, **values: object) -> str:
+        """One of the coach's own phrases, its placeholders filled (``ValueError`` for
+        one left without a value)."""
+        return fill_all(self.phrases[name], {k: str(v) for k, v in values.items()})
+
+    def fact_words(self, fact: str) -> str:
+        """A deal fact in words, in this view's language ("buying stage", "aankoopfase")."""
+        name = f"fact_{fact}"
+        return self.phrase(name) if name in self.phrases else fact.replace("_", " ")
+
+    def in_language(self, language: str) -> KnowledgeBase:
+        """This knowledge base with its texts in ``language`` (itself for an unknown one)."""
+        return self.views.get(language, self)
 
     def values(self, entity: str) -> List[str]:
         """The canonical ids of one entity type, in file order."""
@@ -350,18 +401,81 @@ def fingerprint(root: Path | str | None = None) -> str:
     return digest.hexdigest()
 
 
-def read_yaml(path: Path, schema: Dict[str, Any]) -> Dict[str, Any]:
+def read_yaml(
+    path: Path, schema: Dict[str, Any], language: str = DEFAULT_LANGUAGE
+) -> Dict[str, Any]:
+    """The file checked against its schema (every text in every language, with the
+    same placeholders in each), as ``language`` sees it (``languages.in_language``)."""
+    content = path.read_bytes()
+    key = (str(path), content, id(schema))
+    if key not in _CHECKED:
+        if len(_CHECKED) > 256:
+            _CHECKED.clear()
+        _CHECKED[key] = _checked(path, content, schema)
+    return in_language(schema, _CHECKED[key], language)
+
+
+#: Files already parsed and checked, by (path, content, schema): the views of every
+#: language read each file, and parsing and validating it once is enough.
+_CHECKED: Dict[Tuple[str, bytes, int], Any] = {}
+
+
+def _parse(path: Path, content: bytes) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(content.decode("utf-8"), Loader=_LOADER)
     except yaml.YAMLError as error:
         raise KnowledgeError(path, "(file)", f"not valid YAML: {error}") from error
+
+
+#: libyaml's loader where PyYAML has it (several times faster), else the Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _checked(path: Path, content: bytes, schema: Dict[str, Any]) -> Any:
+    """The file parsed and checked against its schema, both languages."""
+    data = _parse(path, content)
     validator = jsonschema.Draft7Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
         where = _field_path(error.absolute_path)
-        raise KnowledgeError(path, where, error.message)
+        raise KnowledgeError(path, where, _in_words(error))
+    for where, kind, node in bilingual_nodes(schema, data):
+        if kind == SHOWN:
+            _check_same_placeholders(path, where, node)
     return data
+
+
+def _in_words(error: jsonschema.ValidationError) -> str:
+    """The schema's complaint, in words when a text lacks a language."""
+    if isinstance(error.schema, dict) and BILINGUAL in error.schema:
+        every = ", ".join(f"{code} ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+        if error.validator == "required":
+            given = error.instance if isinstance(error.instance, dict) else {}
+            missing = [f"{c} ({LANGUAGE_NAMES[c]})" for c in LANGUAGES if c not in given]
+            return f"no text in {', '.join(missing)}: every text is written in {every}"
+        if error.validator == "type":
+            return f"a text in one language only: write it in each of {every}"
+    return error.message
+
+
+def _braces(names: Iterable[str]) -> str:
+    return ", ".join(f"{{{name}}}" for name in sorted(names)) or "none"
+
+
+def _check_same_placeholders(path: Path, where: str, node: Dict[str, str]) -> None:
+    """Each language of a text names the same placeholders: a Dutch advice without
+    ``{company}``, or with one the English lacks, is refused."""
+    english = set(placeholders_in(node[DEFAULT_LANGUAGE]))
+    for language in LANGUAGES[1:]:
+        other = set(placeholders_in(node[language]))
+        if other != english:
+            raise KnowledgeError(
+                path,
+                f"{where}.{language}",
+                f"placeholders differ between languages: {DEFAULT_LANGUAGE} has "
+                f"{_braces(english)}, {language} has {_braces(other)}",
+            )
 
 
 def _field_path(parts: Any) -> str:
@@ -372,11 +486,20 @@ def _field_path(parts: Any) -> str:
 
 
 def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
-    """Read, validate and cross-check every file of the knowledge base."""
+    """Read, validate and cross-check every file of the knowledge base, in every
+    language: the English view, from which ``in_language`` gives the others."""
     base = knowledge_dir(root)
     if not base.is_dir():
         raise KnowledgeError(base, "(folder)", "knowledge folder not found")
-    kb = KnowledgeBase(root=base)
+    views = {language: _load_view(base, language) for language in LANGUAGES}
+    for view in views.values():
+        view.views = views
+    return views[DEFAULT_LANGUAGE]
+
+
+def _load_view(base: Path, language: str) -> KnowledgeBase:
+    """The knowledge base with its texts in one language, checked."""
+    kb = KnowledgeBase(root=base, language=language)
     _load_sources(kb, base / "sources.yml")
     concept_files = sorted((base / "concepts").glob("*.yml"))
     entity_files = sorted((base / "entities").glob("*.yml"))
@@ -397,9 +520,19 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
     for path in sorted((base / "quiz").glob("*.yml")):
         _load_scenarios(kb, path)
     if (base / "names.yml").is_file():
-        kb.name_cues = NameCues.from_dict(read_yaml(base / "names.yml", schemas.NAMES))
+        names = read_yaml(base / "names.yml", schemas.NAMES, language)
+        kb.name_cues = NameCues.from_dict(names)
+    if (base / "phrases.yml").is_file():
+        kb.phrases = read_yaml(base / "phrases.yml", schemas.PHRASES, language)["phrases"]
+    if (base / "languages.yml").is_file():
+        cues = read_yaml(base / "languages.yml", schemas.LANGUAGE_CUES, language)
+        kb.language_cues = LanguageCues(
+            function_words={k: frozenset(v) for k, v in cues["function_words"].items()},
+            name_particles=frozenset(cues["name_particles"]),
+            switch={k: tuple(v) for k, v in cues["switch"].items()},
+        )
     if (base / "web_page.yml").is_file():
-        kb.web = load_web_texts(base)
+        kb.web = load_web_texts(base, language)
     _check_references(kb)
     _check_vocabulary(kb)
     _check_interview(kb, base / "interview.yml")
@@ -408,7 +541,8 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
         _check_when(kb, base / "risk_flags.yml", flag.id, flag.when, flag.concept)
     for claim in kb.claims.values():
         _check_when(kb, base / "claims.yml", claim.id, claim.true_when)
-    _check_plain_texts(base)
+    if language == DEFAULT_LANGUAGE:  # (it reads every language's texts at once)
+        _check_plain_texts(base)
     return kb
 
 
@@ -417,7 +551,7 @@ def _when(raw: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
 
 
 def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.QUIZ)
+    data = read_yaml(path, schemas.QUIZ, kb.language)
     for i, raw in enumerate(data["questions"]):
         where = f"questions[{i}]"
         if raw["id"] in kb.scenarios:
@@ -438,7 +572,7 @@ def _load_scenarios(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_flags(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.RISK_FLAGS)
+    data = read_yaml(path, schemas.RISK_FLAGS, kb.language)
     for i, raw in enumerate(data["flags"]):
         if raw["id"] in kb.flags:
             raise KnowledgeError(path, f"flags[{i}].id", f"duplicate flag id {raw['id']!r}")
@@ -452,7 +586,7 @@ def _load_flags(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_interview(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.INTERVIEW)
+    data = read_yaml(path, schemas.INTERVIEW, kb.language)
     for raw in data["questions"]:
         kb.questions.append(
             Question(
@@ -472,7 +606,7 @@ def _load_interview(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_advice(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.ADVICE)
+    data = read_yaml(path, schemas.ADVICE, kb.language)
     for i, raw in enumerate(data["rules"]):
         if raw["id"] in kb.rules:
             raise KnowledgeError(path, f"rules[{i}].id", f"duplicate rule id {raw['id']!r}")
@@ -490,7 +624,7 @@ def _load_advice(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_claims(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.CLAIMS)
+    data = read_yaml(path, schemas.CLAIMS, kb.language)
     for i, raw in enumerate(data["claims"]):
         if raw["id"] in kb.claims:
             raise KnowledgeError(path, f"claims[{i}].id", f"duplicate claim id {raw['id']!r}")
@@ -523,8 +657,10 @@ def _check_placeholders(file: Path | str, field: str, text: str, allowed: Any) -
 #: with their own placeholders (advice rules in ``_check_advice``, interview questions
 #: in ``_check_interview``); every other text of the knowledge base is shown as written.
 _TEMPLATES = (
-    ("advice/*.yml", re.compile(r"rules\[\d+\]\.(advice|because)")),
-    ("interview.yml", re.compile(r"questions\[\d+\]\.ask")),
+    ("advice/*.yml", re.compile(r"rules\[\d+\]\.(advice|because)\.[a-z]+")),
+    ("interview.yml", re.compile(r"questions\[\d+\]\.ask\.[a-z]+")),
+    # The coach's phrases are filled by the code that says them (``KnowledgeBase.phrase``).
+    ("phrases.yml", re.compile(r"phrases\.\w+\.[a-z]+")),
 )
 
 
@@ -536,7 +672,7 @@ def _check_plain_texts(base: Path) -> None:
         relative = path.relative_to(base)
         if relative.parts[:2] == ("advice", "deals") or relative.name == "names.yml":
             continue  # representative deals are test cases; names.yml holds cues
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _parse(path, path.read_bytes())
         templates = [fields for pattern, fields in _TEMPLATES if relative.match(pattern)]
         for where, text in strings_of(data):
             if ".patterns[" in f".{where}" or any(t.fullmatch(where) for t in templates):
@@ -590,7 +726,7 @@ def _check_interview(kb: KnowledgeBase, path: Path) -> None:
 def _load_sources(kb: KnowledgeBase, path: Path) -> None:
     if not path.is_file():
         raise KnowledgeError(path, "(file)", "missing: every concept cites its sources here")
-    data = read_yaml(path, schemas.SOURCES)
+    data = read_yaml(path, schemas.SOURCES, kb.language)
     for i, raw in enumerate(data["sources"]):
         if raw["id"] in kb.sources:
             raise KnowledgeError(path, f"sources[{i}].id", f"duplicate source id {raw['id']!r}")
@@ -598,7 +734,7 @@ def _load_sources(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.CONCEPTS)
+    data = read_yaml(path, schemas.CONCEPTS, kb.language)
     for i, raw in enumerate(data["concepts"]):
         if raw["id"] in kb.concepts:
             raise KnowledgeError(path, f"concepts[{i}].id", f"duplicate concept id {raw['id']!r}")
@@ -619,7 +755,7 @@ def _load_concepts(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _load_entities(kb: KnowledgeBase, path: Path) -> None:
-    data = read_yaml(path, schemas.ENTITIES)
+    data = read_yaml(path, schemas.ENTITIES, kb.language)
     name = data["entity"]
     if name in kb.entities:
         raise KnowledgeError(path, "entity", f"entity type {name!r} is defined twice")

@@ -6,6 +6,7 @@ its schema before it checks the cross-references between files.
 
 from typing import Any, Dict
 
+from dealcoach.knowledge_base.languages import LANGUAGES, shown, understood
 from dealcoach.knowledge_base.vocabulary import PER_PERSON_FACTS
 
 #: What kind of source each is, in the order advice cites them (research first), and
@@ -20,7 +21,11 @@ SOURCE_KINDS = {
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
+#: One word, lower case, as a message is split into words.
+_WORD = {"type": "string", "pattern": "^[a-z'\u00e0-\u00ff]+$"}
 _ID_LIST = {"type": "array", "items": _ID, "uniqueItems": True}
+#: A text the salesperson sees, written in every language (``languages.py``).
+_SHOWN = shown(_TEXT)
 
 SOURCES: Dict[str, Any] = {
     "type": "object",
@@ -71,12 +76,12 @@ CONCEPTS: Dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
-                    "name": _TEXT,
-                    "aliases": {"type": "array", "minItems": 1, "items": _TEXT},
-                    "definition": _TEXT,
-                    "explanation": _TEXT,
-                    "for_the_salesperson": {"type": "array", "minItems": 1, "items": _TEXT},
-                    "example": _TEXT,
+                    "name": _SHOWN,
+                    "aliases": understood({"type": "array", "minItems": 1, "items": _TEXT}),
+                    "definition": _SHOWN,
+                    "explanation": _SHOWN,
+                    "for_the_salesperson": {"type": "array", "minItems": 1, "items": _SHOWN},
+                    "example": _SHOWN,
                     "sources": {**_ID_LIST, "minItems": 1},
                     "related": _ID_LIST,
                     "buyphases": {
@@ -104,7 +109,7 @@ ENTITIES: Dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "id": _ID,
-                    "name": _TEXT,
+                    "name": _SHOWN,
                     "concept": _ID,
                     "implies_role": _ID,
                     "family": _ID,
@@ -117,7 +122,7 @@ ENTITIES: Dict[str, Any] = {
     },
 }
 
-_WORDS = {"type": "array", "minItems": 1, "items": _TEXT, "uniqueItems": True}
+_WORDS = understood({"type": "array", "minItems": 1, "items": _TEXT, "uniqueItems": True})
 INTERVIEW: Dict[str, Any] = {
     "type": "object",
     "required": ["questions"],
@@ -147,7 +152,7 @@ INTERVIEW: Dict[str, Any] = {
                     "entity": _ID,
                     "role": _ID,
                     "per_person": {"enum": list(PER_PERSON_FACTS)},
-                    "ask": _TEXT,
+                    "ask": _SHOWN,
                     "buttons": _ID_LIST,
                     "yes": _ID,
                     "no": _ID,
@@ -218,8 +223,8 @@ ADVICE: Dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "when": WHEN,
-                    "advice": _TEXT,
-                    "because": _TEXT,
+                    "advice": _SHOWN,
+                    "because": _SHOWN,
                     # What ``because`` states about the deal: ids of knowledge/claims.yml.
                     "asserts": _ID_LIST,
                     # Claims (knowledge/claims.yml) that keep the rule silent when true.
@@ -245,7 +250,7 @@ CLAIMS: Dict[str, Any] = {
                 "type": "object",
                 "required": ["id", "says", "true_when"],
                 "additionalProperties": False,
-                "properties": {"id": _ID, "says": _TEXT, "true_when": WHEN},
+                "properties": {"id": _ID, "says": _SHOWN, "true_when": WHEN},
             },
         }
     },
@@ -266,7 +271,7 @@ RISK_FLAGS: Dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "when": WHEN,
-                    "flag": _TEXT,
+                    "flag": _SHOWN,
                     "severity": {"type": "integer", "minimum": 1, "maximum": 5},
                     "concept": _ID,
                 },
@@ -290,10 +295,10 @@ QUIZ: Dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "concept": _ID,
-                    "question": _TEXT,
+                    "question": _SHOWN,
                     "choices": {**_ID_LIST, "minItems": 2, "maxItems": 4},
                     "answer": _ID,
-                    "explanation": _TEXT,
+                    "explanation": _SHOWN,
                 },
             },
         }
@@ -325,11 +330,11 @@ WEB_PAGE: Dict[str, Any] = {
             "type": "object",
             "required": ["again", "expired"],
             "additionalProperties": False,
-            "properties": {"again": _TEXT, "expired": _TEXT},
+            "properties": {"again": _SHOWN, "expired": _SHOWN},
         },
-        "panel": {"type": "object", "additionalProperties": _TEXT},
-        "print_words": {"type": "array", "items": _TEXT, "minItems": 1},
-        "brief_words": {"type": "array", "items": _TEXT, "minItems": 1},
+        "panel": {"type": "object", "additionalProperties": _SHOWN},
+        "print_words": understood({"type": "array", "items": _TEXT, "minItems": 1}),
+        "brief_words": understood({"type": "array", "items": _TEXT, "minItems": 1}),
     },
 }
 
@@ -351,7 +356,7 @@ REPRESENTATIVE_DEALS: Dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "company": _TEXT,
-                    "about": _TEXT,
+                    "about": _SHOWN,
                     "facts": {
                         "type": "object",
                         "additionalProperties": False,
@@ -390,6 +395,47 @@ REPRESENTATIVE_DEALS: Dict[str, Any] = {
                     "never": _ID_LIST,
                 },
             },
+        }
+    },
+}
+
+
+def _per_language(item: Dict[str, Any]) -> Dict[str, Any]:
+    """One ``item`` for each language, keyed by its code (not a translation: each
+    language's own words)."""
+    return {
+        "type": "object",
+        "required": list(LANGUAGES),
+        "additionalProperties": False,
+        "properties": {language: item for language in LANGUAGES},
+    }
+
+
+#: How the salesperson's language is told (knowledge/languages.yml).
+LANGUAGE_CUES: Dict[str, Any] = {
+    "type": "object",
+    "required": ["function_words", "name_particles", "switch"],
+    "additionalProperties": False,
+    "properties": {
+        "function_words": _per_language(
+            {"type": "array", "minItems": 1, "items": _WORD, "uniqueItems": True}
+        ),
+        "name_particles": {"type": "array", "items": _WORD, "uniqueItems": True},
+        "switch": _per_language(_PHRASES),
+    },
+}
+
+#: The coach's own words (knowledge/phrases.yml): id -> a text in every language.
+PHRASES: Dict[str, Any] = {
+    "type": "object",
+    "required": ["phrases"],
+    "additionalProperties": False,
+    "properties": {
+        "phrases": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+            "additionalProperties": _SHOWN,
         }
     },
 }

@@ -44,16 +44,16 @@ def explain(kb: KnowledgeBase, concept_id: str) -> str:
     lines = [
         f"{concept.name}: {concept.definition}",
         concept.explanation,
-        "For you: " + " ".join(concept.for_the_salesperson[:2]),
-        f"Example: {concept.example}",
-        "Source: " + "; ".join(_citations(kb, concept.sources)),
+        kb.phrase("for_you", tips=" ".join(concept.for_the_salesperson[:2])),
+        kb.phrase("example", example=concept.example),
+        kb.phrase("source", sources="; ".join(_citations(kb, concept.sources))),
     ]
     return "\n".join(lines)
 
 
 def example(kb: KnowledgeBase, concept_id: str) -> str:
     concept = kb.concepts[concept_id]
-    return f"An example of {concept.name.lower()}: {concept.example}"
+    return kb.phrase("example_of", concept=concept.name.lower(), example=concept.example)
 
 
 def apply_to_deal(kb: KnowledgeBase, concept_id: str, deal: Deal) -> str:
@@ -66,13 +66,12 @@ def apply_to_deal(kb: KnowledgeBase, concept_id: str, deal: Deal) -> str:
     )
     if not rules:
         tip = concept.for_the_salesperson[0]
-        return (
-            f"For {deal.company}, {concept.name.lower()} does not change my advice yet "
-            f"(not enough is known, or it does not apply). The general rule: {tip}"
+        return kb.phrase(
+            "concept_apply_none", company=deal.company, concept=concept.name.lower(), tip=tip
         )
-    lines = [f"{concept.name} at {deal.company}:"]
+    lines = [kb.phrase("concept_at", concept=concept.name, company=deal.company)]
     for item in render(kb, deal, rules[:2]):
-        lines.append(f"- {item.advice} (because {item.because})")
+        lines.append(kb.phrase("concept_advice_line", advice=item.advice, because=item.because))
     return "\n".join(lines)
 
 

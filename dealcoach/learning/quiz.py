@@ -17,7 +17,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from dealcoach.coaching.panel import Bar, QuizChart
 from dealcoach.knowledge_base.loader import KnowledgeBase
@@ -91,7 +91,7 @@ def question(kb: KnowledgeBase, question_id: str) -> QuizQuestion:
         return QuizQuestion(
             id=question_id,
             topic=concept.topic,
-            text=f'Which concept is this? "{concept.definition}"',
+            text=kb.phrase("quiz_define", definition=concept.definition),
             choices=_stable_order(question_id, [key, *others]),
             answer=key,
             explanation=f"{concept.name}: {concept.for_the_salesperson[0]}",
@@ -173,22 +173,26 @@ def looks_like_answer(text: str) -> bool:
 
 
 def format_question(kb: KnowledgeBase, q: QuizQuestion, number: int, total: int) -> str:
-    lines = [f"Question {number}/{total}: {q.text}"]
+    lines = [kb.phrase("quiz_question", number=number, total=total, question=q.text)]
     lines += [f"{LETTERS[i]}) {choice_label(kb, c)}" for i, c in enumerate(q.choices)]
     return "\n".join(lines)
 
 
 def format_feedback(kb: KnowledgeBase, q: QuizQuestion, chosen: str) -> str:
     if chosen == q.answer:
-        return f"Right: {choice_label(kb, q.answer)}. {q.explanation}"
-    return f"Not quite: the answer is {choice_label(kb, q.answer)}. {q.explanation}"
+        return kb.phrase("quiz_right", answer=choice_label(kb, q.answer), explanation=q.explanation)
+    return kb.phrase("quiz_wrong", answer=choice_label(kb, q.answer), explanation=q.explanation)
 
 
 def progress_chart(
-    history: Sequence[QuizResult], answers: Iterable[Tuple[str, bool]], last: int = 10
+    history: Sequence[QuizResult],
+    answers: Iterable[Tuple[str, bool]],
+    last: int = 10,
+    topic_label: Callable[[str], str] | None = None,
 ) -> QuizChart:
     """The scores of the ``last`` quizzes (oldest first, numbered over all quizzes) and
-    right answers per topic (topics in name order), for the page's chart."""
+    right answers per topic (topics in name order), for the page's chart; a topic is
+    named by ``topic_label`` (the salesperson's language), else by its id in words."""
     first = max(0, len(history) - last)
     scores = tuple(
         Bar(f"#{first + i + 1}", r.score, r.answered) for i, r in enumerate(history[first:])
@@ -198,7 +202,7 @@ def progress_chart(
         right, total = tally.setdefault(topic, [0, 0])
         tally[topic] = [right + int(correct), total + 1]
     topics = tuple(
-        Bar(topic.replace("_", " "), right, total)
+        Bar(topic_label(topic) if topic_label else topic.replace("_", " "), right, total)
         for topic, (right, total) in sorted(tally.items())
     )
     return QuizChart(scores, topics)

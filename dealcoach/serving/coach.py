@@ -45,6 +45,7 @@ from dealcoach.coaching.panel import (
 )
 from dealcoach.deals.deal import Change, Deal, name_key
 from dealcoach.deals.matching import find_deal
+from dealcoach.knowledge_base.languages import DEFAULT_LANGUAGE
 from dealcoach.knowledge_base.loader import KnowledgeBase
 from dealcoach.knowledge_base.placeholders import check_response_values
 from dealcoach.learning import quiz
@@ -52,6 +53,7 @@ from dealcoach.learning.learn import apply_to_deal, concept_of, example, explain
 from dealcoach.storage import NameClash, QuizRun, Store
 from dealcoach.understanding.commands import rename_names
 from dealcoach.understanding.entity_check import checked_value
+from dealcoach.understanding.language import detect, requested
 from dealcoach.understanding.turns import Entity, Turn, entities_from_wire, entity_to_wire
 
 # --- what the coach says -------------------------------------------------------------
@@ -105,6 +107,8 @@ class Reply:
 
     messages: List[Message] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
+    #: The language the reply is in (its domain responses are rendered in it too).
+    language: str = DEFAULT_LANGUAGE
     #: Whether the message read or changed a deal (or the list of deals): a channel
     #: with a deal panel redraws it then (``Coach.panel``).
     about_deals: bool = False
@@ -182,13 +186,16 @@ _UNREAD = object()
 
 class _Visit:
     """One message being handled: its owner, turn and conversation, the reply being
-    built, and the active deal, read at most once."""
+    built, the active deal, read at most once, and the knowledge base in the
+    salesperson's language (``kb``), in which every text of the reply is worded."""
 
-    def __init__(self, owner: str, turn: Turn, conversation: Conversation) -> None:
+    def __init__(self, owner: str, turn: Turn, conversation: Conversation, kb: KnowledgeBase):
         self.owner = owner
         self.turn = turn
         self.conversation = conversation
-        self.reply = Reply()
+        self.kb = kb
+        self.reply = Reply(language=kb.language)
+        self.reply.slots["language"] = kb.language
         self._active: Any = _UNREAD
 
     def shows(self, deal: Deal, changes: Sequence[Change] = ()) -> None:
@@ -209,20 +216,56 @@ class Coach:
         self.kb = kb
         self.store = store
 
+    # --- the salesperson's language ------------------------------------------------------
+
+    def _visit(self, owner: str, turn: Turn, conversation: Conversation) -> _Visit:
+        """Start handling one message, in the salesperson's language.
+
+        The language is the one stored with the salesperson, changed by this message
+        when it asks for another ("English please": kept until they ask again) or, as
+        long as they never asked, when it is clearly written in another
+        (``understanding.language``). Ids, facts and the deal store do not depend on it.
+        """
+        cues = self.kb.language_cues
+        setting = self.store.sessions.language(owner)
+        language = setting.language if setting else DEFAULT_LANGUAGE
+        typed = not turn.text.startswith("/")  # (a button's payload is in no language)
+        asked = requested(turn.text, cues) if typed else None
+        if asked is not None:
+            self.store.sessions.set_language(owner, asked, chosen=True)
+            language = asked
+        elif typed and (setting is None or not setting.chosen):
+            told = detect(turn.text, cues).language
+            if told is not None and (setting is None or told != setting.language):
+                self.store.sessions.set_language(owner, told, chosen=False)
+                language = told
+        visit = _Visit(owner, turn, conversation, self.kb.in_language(language))
+        if asked is not None:
+            visit.reply.text(visit.kb.phrase("language_set"))
+        return visit
+
+    def switch_language(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
+        """'kan het in het Nederlands?', 'English please': from now on in that language."""
+        with self.store.transaction():
+            visit = self._visit(owner, turn, conversation)
+            if not visit.reply.messages:  # (the NLU heard a request the words do not make)
+                visit.reply.text(visit.kb.phrase("language_set"))
+            return visit.reply
+
     # --- the review ---------------------------------------------------------------------
 
     def start_review(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'let's review the Acme deal', 'new deal: Nordstahl', 'back to Globex'."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             company = client_in_reply(turn) if self._asked_which_client(visit) else turn.company()
             active = self._active(visit)
             if company and active is not None and active.asking:
                 deals = self.store.deals.list_for(owner)
-                if misread_client(self.kb, active, turn, deals):
+                if misread_client(visit.kb, active, turn, deals):
                     company = None
                     visit.turn = turn = turn.without("company")
-            if not company and answers_review(active, turn, self.kb):
+            if not company and answers_review(active, turn, visit.kb):
                 # "they want to switch provider" is no request to resume: it answers.
                 assert active is not None
                 self._take_facts(visit, active, turn)
@@ -236,14 +279,14 @@ class Coach:
         finds off topic or takes for a quiz answer come here too: with deal facts
         during a review, they answer the review."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if conversation.pending_delete is not None:
                 visit.reply.slots["pending_delete"] = None
                 if conversation.last_response == "utter_confirm_delete":
                     if turn.intent in ("affirm", "deny"):
                         self._confirm_delete(visit, turn.intent == "affirm")
                     else:
-                        visit.reply.text("Deletion cancelled.")
+                        visit.reply.text(visit.kb.phrase("deletion_cancelled"))
                     return visit.reply
                 # Other messages came between "Delete Acme?" and this one: a "yes" now
                 # answers something else and deletes nothing.
@@ -253,18 +296,18 @@ class Coach:
     def pause(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'stop', 'later': keep everything, continue where we stopped next time."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             active = self._active(visit)
-            if answers_the_question(self.kb, active, turn):
+            if answers_the_question(visit.kb, active, turn):
                 # "yes, tense meeting" to "Have you met Jan?" is no request to stop.
                 assert active is not None
                 self._take_facts(visit, active, turn)
                 return visit.reply
             if self.store.quizzes.current(owner) is not None:
                 self.store.quizzes.stop(owner)
-                visit.reply.text('Quiz stopped. Say "quiz me" for a new one.')
+                visit.reply.text(visit.kb.phrase("quiz_stopped"))
                 return visit.reply
             if active is None:
                 visit.reply.say("utter_nothing_to_pause")
@@ -279,9 +322,9 @@ class Coach:
         """ "bye" ends the conversation; a review answer the NLU took for a goodbye ("yes
         twice" to "Have you met Jan?") answers the review."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             active = self._active(visit)
-            if answers_review(active, turn, self.kb):
+            if answers_review(active, turn, visit.kb):
                 assert active is not None
                 self._take_facts(visit, active, turn)
             else:
@@ -293,12 +336,12 @@ class Coach:
     def advise(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'what should I do next?': the top three pieces of advice for the deal."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             company = turn.company()
             active = self._active(visit)
-            if answers_review(active, turn, self.kb):
+            if answers_review(active, turn, visit.kb):
                 # "they're negotiating now, what do I do?": the facts first, then
                 # advice on the deal as it now stands.
                 assert active is not None
@@ -317,7 +360,7 @@ class Coach:
     def brief(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'brief me on Acme', 'prep me for my meeting with Vandermolen'."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             self._brief(visit, printed=False)
@@ -326,7 +369,7 @@ class Coach:
     def list_deals(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'my deals': company, stage and the most urgent flag of each."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             deals = self.store.deals.list_for(owner)
@@ -334,14 +377,14 @@ class Coach:
             if not deals:
                 visit.reply.say("utter_no_deals")
                 return visit.reply
-            lines = [f"Your deals ({len(deals)}):"]
+            lines = [visit.kb.phrase("deals_title", count=len(deals))]
             for deal in deals:
                 stage = (
-                    self.kb.label("buying_stage", deal.buying_stage)
+                    visit.kb.label("buying_stage", deal.buying_stage)
                     if deal.buying_stage
-                    else "stage ?"
+                    else visit.kb.phrase("stage_unknown")
                 )
-                flags = risk_flags(self.kb, deal)
+                flags = risk_flags(visit.kb, deal)
                 urgent = f" - ! {flags[0].flag}" if flags else ""
                 lines.append(f"- {deal.company}: {stage}{urgent}")
             visit.reply.text("\n".join(lines))
@@ -350,11 +393,11 @@ class Coach:
     def update_deal(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'update Globex: they're now negotiating': a fact, outside a full review."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             active = self._active(visit)
-            if not turn.company() and answers_review(active, turn, self.kb):
+            if not turn.company() and answers_review(active, turn, visit.kb):
                 # Guessed, not commanded: during a review this is an answer like any other.
                 assert active is not None
                 self._take_facts(visit, active, turn)
@@ -363,19 +406,20 @@ class Coach:
             if deal is None:
                 return visit.reply
             asking, deal.asking = deal.asking, None  # an update answers no pending question
-            outcome = interpret(self.kb, deal, turn.without("company"))
+            outcome = interpret(visit.kb, deal, turn.without("company"))
             deal.asking = asking  # (and leaves the review's question as it was)
             if not outcome.changes:
                 visit.reply.say("utter_update_not_understood", company=deal.company)
                 return visit.reply
             visit.shows(self.store.deals.apply_to(owner, deal, outcome.changes), outcome.changes)
-            visit.reply.text(f"Updated {deal.company}: " + "; ".join(outcome.noted) + ".")
+            changes = "; ".join(outcome.noted)
+            visit.reply.text(visit.kb.phrase("updated", company=deal.company, changes=changes))
             return visit.reply
 
     def rename_deal(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'rename Acme to Acme Corp'."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             names = rename_names(turn.text, turn.values("company"))
@@ -389,15 +433,15 @@ class Coach:
             try:
                 visit.shows(self.store.deals.rename(owner, int(deal.id or 0), new))
             except (NameClash, ValueError) as error:
-                visit.reply.text(f"I can't rename it: {error}.")
+                visit.reply.text(visit.kb.phrase("rename_refused", reason=error))
                 return visit.reply
-            visit.reply.text(f"Renamed {deal.company} to {new}.")
+            visit.reply.text(visit.kb.phrase("renamed", company=deal.company, new=new))
             return visit.reply
 
     def delete_deal(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'delete the Acme deal': asks for a yes first (answered through ``answer``)."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             if not turn.company():
@@ -410,8 +454,8 @@ class Coach:
             visit.reply.say(
                 "utter_confirm_delete",
                 buttons=[
-                    Button("Yes, delete it", payload("affirm")),
-                    Button("No, keep it", payload("deny")),
+                    Button(visit.kb.phrase("delete_yes"), payload("affirm")),
+                    Button(visit.kb.phrase("delete_no"), payload("deny")),
                 ],
                 company=deal.company,
             )
@@ -425,18 +469,18 @@ class Coach:
         (example), 'what does that mean for my Acme deal?' (apply): about the concept
         asked now or, for follow-ups, the one explained last."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
-            concept = concept_of(self.kb, turn.entities)
+            concept = concept_of(visit.kb, turn.entities)
             named = any(e.entity == "concept" for e in turn.entities)
             active = self._active(visit)
             # "supportive" to "How does Jan feel about us?" states the stance asked
             # for; only a concept named as such ("what's a champion?") is a question.
             if not concept:
-                answers = answers_review(active, turn, self.kb)
+                answers = answers_review(active, turn, visit.kb)
             else:
-                answers = not named and answers_the_question(self.kb, active, turn)
+                answers = not named and answers_the_question(visit.kb, active, turn)
             if answers:
                 # "eleni as well" under "Who writes the specification?" names no
                 # concept: it answers the review, whatever intent was guessed.
@@ -449,38 +493,40 @@ class Coach:
                 visit.reply.say("utter_which_concept")
                 return visit.reply
             if how == "explain":
-                visit.reply.text(explain(self.kb, concept))
+                visit.reply.text(explain(visit.kb, concept))
             elif how == "example":
-                visit.reply.text(example(self.kb, concept))
+                visit.reply.text(example(visit.kb, concept))
             else:
                 deal = self._named_or_active(visit, "apply_concept")
                 if deal is not None:
                     visit.shows(deal)
-                    visit.reply.text(apply_to_deal(self.kb, concept, deal))
+                    visit.reply.text(apply_to_deal(visit.kb, concept, deal))
             visit.reply.slots["last_concept"] = concept
             return visit.reply
 
     def start_quiz(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'quiz me', 'quiz me on buying centres': five questions from the knowledge base."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
-            topic = quiz.topic_asked(self.kb, turn.text, turn.entities)
+            topic = quiz.topic_asked(visit.kb, turn.text, turn.entities)
             seed = len(self.store.quizzes.history(owner)) + sum(map(ord, owner))
-            questions = quiz.draw(self.kb, topic, seed)
+            questions = quiz.draw(visit.kb, topic, seed)
             self.store.quizzes.start(owner, topic, [q.id for q in questions])
-            about = f" on {topic.replace('_', ' ')}" if topic else ""
-            visit.reply.text(
-                f"Quiz{about}: {len(questions)} questions. Tap an answer or type a, b, c or d."
-            )
+            if topic:
+                about = visit.kb.phrase(f"quiz_topic_{topic}")
+                intro = visit.kb.phrase("quiz_intro_topic", topic=about, count=len(questions))
+            else:
+                intro = visit.kb.phrase("quiz_intro", count=len(questions))
+            visit.reply.text(intro)
             self._ask_quiz_question(visit, questions[0], 1, len(questions))
             return visit.reply
 
     def quiz_progress(self, owner: str, turn: Turn, conversation: Conversation) -> Reply:
         """'how am I doing?': scores over time and the weakest topic."""
         with self.store.transaction():
-            visit = _Visit(owner, turn, conversation)
+            visit = self._visit(owner, turn, conversation)
             if self._redirected(visit):
                 return visit.reply
             history = self.store.quizzes.history(owner)
@@ -491,15 +537,22 @@ class Coach:
             answers = self.store.quizzes.answers(owner)
             right = sum(a.correct for a in answers)
             weakest = quiz.weakest_topic((a.topic, a.correct) for a in answers)
+            kb = visit.kb
             visit.reply.quiz_chart = quiz.progress_chart(
-                history, [(a.topic, a.correct) for a in answers]
+                history,
+                [(a.topic, a.correct) for a in answers],
+                topic_label=lambda topic: kb.phrase(f"quiz_topic_{topic}"),
             )
             lines = [
-                f"{len(history)} quizzes, {right}/{len(answers)} answers right overall.",
-                f"Scores, oldest first: {scores}.",
+                kb.phrase(
+                    "progress_overall", quizzes=len(history), right=right, answers=len(answers)
+                ),
+                kb.phrase("progress_scores", scores=scores),
             ]
             if weakest:
-                lines.append(f"Weakest topic: {weakest.replace('_', ' ')} (try \"quiz me on it\").")
+                lines.append(
+                    kb.phrase("progress_weakest", topic=kb.phrase(f"quiz_topic_{weakest}"))
+                )
             visit.reply.text("\n".join(lines))
             return visit.reply
 
@@ -520,7 +573,8 @@ class Coach:
                 deal = self.store.active_deal(owner)
             changed = reply.changed if deal is not None and deal.id == reply.deal_id else []
             deals = self.store.deals.list_for(owner)
-            return panel_state(self.kb, deal, deals, changed, reply.print_brief, reply.quiz_chart)
+            kb = self.kb.in_language(reply.language)
+            return panel_state(kb, deal, deals, changed, reply.print_brief, reply.quiz_chart)
 
     # --- inside one message ----------------------------------------------------------------
 
@@ -541,9 +595,9 @@ class Coach:
             return
         visit.shows(deal)
         visit.reply.print_brief = printed
-        brief = make_brief(self.kb, deal)
+        brief = make_brief(visit.kb, deal)
         visit.reply.messages.append(
-            Message(text=format_brief(brief), card=BriefCard(brief, deal_panel(self.kb, deal)))
+            Message(text=format_brief(brief), card=BriefCard(brief, deal_panel(visit.kb, deal)))
         )
 
     def _asks_to_print(self, turn: Turn) -> bool:
@@ -570,7 +624,7 @@ class Coach:
         return True
 
     def _answer(self, visit: _Visit) -> None:
-        owner, turn, kb = visit.owner, visit.turn, self.kb
+        owner, turn, kb = visit.owner, visit.turn, visit.kb
         check = visit.conversation.pending_check
         active = self._active(visit) if check else None
         if active is not None and turn.intent == "affirm":
@@ -672,19 +726,19 @@ class Coach:
 
         ``quiet``: say nothing when the message holds no fact (it only named the deal);
         ``ask_next``: False when the caller answers the message itself (with advice)."""
-        kb, reply = self.kb, visit.reply
+        kb, reply = visit.kb, visit.reply
         result = step(kb, deal, turn)
         deal = self.store.deals.apply_to(visit.owner, deal, result.changes)
         visit.shows(deal, result.changes)
         if result.noted:
-            reply.text("Noted: " + "; ".join(result.noted) + ".")
+            reply.text(kb.phrase("noted", facts="; ".join(result.noted)))
         elif not result.understood and not quiet:
             reply.say("utter_not_understood_in_review")
         if result.deferred:
             reply.say("utter_question_deferred", topic=result.deferred)
         if result.left_open:
             reply.say("utter_question_left_open", topic=result.left_open)
-        note = long_message_note(turn.text)
+        note = long_message_note(kb, turn.text)
         if note:
             reply.text(note)
         reply.slots["pending_check"] = None
@@ -695,10 +749,10 @@ class Coach:
             reply.say(
                 "utter_check_fact",
                 buttons=[
-                    Button("Yes", payload("give_facts", result.check)),
-                    Button("No", payload("deny")),
+                    Button(kb.phrase("button_yes"), payload("give_facts", result.check)),
+                    Button(kb.phrase("button_no"), payload("deny")),
                 ],
-                fact=fact.replace("_", " "),
+                fact=kb.fact_words(fact),
                 value=kb.label(fact, value),
             )
             reply.slots["pending_check"] = dict(result.check)
@@ -711,7 +765,7 @@ class Coach:
 
     def _advise(self, visit: _Visit, deal: Deal) -> None:
         visit.shows(deal)
-        report = advise(self.kb, deal)
+        report = advise(visit.kb, deal)
         visit.reply.messages.append(
             Message(text=format_advice(report, deal.company), card=AdviceCard(report, deal.company))
         )
@@ -738,7 +792,7 @@ class Coach:
             return match.deal
         if match.ambiguous:
             visit.reply.text(
-                "Which one do you mean?",
+                visit.kb.phrase("which_one"),
                 [
                     Button(d.company, payload(intent, {"company": d.company}))
                     for d in match.candidates
@@ -755,13 +809,13 @@ class Coach:
         visit.reply.about_deals = True
         if deal is not None and confirmed:
             self.store.deals.delete(visit.owner, int(deal.id or 0))
-            visit.reply.text(f"Deleted {deal.company} and everything recorded about it.")
+            visit.reply.text(visit.kb.phrase("deleted", company=deal.company))
         elif deal is not None:
-            visit.reply.text(f"OK, {deal.company} stays.")
+            visit.reply.text(visit.kb.phrase("kept", company=deal.company))
 
     def _answer_quiz(self, visit: _Visit, run: QuizRun) -> None:
         """Score one answer to the running quiz, then ask the next question or give the score."""
-        kb, turn = self.kb, visit.turn
+        kb, turn = visit.kb, visit.turn
         ids = run.question_ids
         current = quiz.question(kb, ids[run.position])
         chosen = quiz.read_answer(kb, current, turn.text, turn.entities)
@@ -777,21 +831,19 @@ class Coach:
             following = quiz.question(kb, ids[run.position])
             self._ask_quiz_question(visit, following, run.position + 1, len(ids))
         else:
-            visit.reply.text(
-                f'Done: {run.score}/{len(ids)}. Saved; "how am I doing?" shows your progress.'
-            )
+            visit.reply.text(visit.kb.phrase("quiz_done", score=run.score, total=len(ids)))
 
     def _ask_quiz_question(
         self, visit: _Visit, question: quiz.QuizQuestion, number: int, total: int
     ) -> None:
         buttons = [
             Button(
-                f"{quiz.LETTERS[i]}) {quiz.choice_label(self.kb, choice)}",
+                f"{quiz.LETTERS[i]}) {quiz.choice_label(visit.kb, choice)}",
                 payload("quiz_answer", {"quiz_choice": choice}),
             )
             for i, choice in enumerate(question.choices)
         ]
-        visit.reply.text(quiz.format_question(self.kb, question, number, total), buttons)
+        visit.reply.text(quiz.format_question(visit.kb, question, number, total), buttons)
 
 
 def _question_buttons(question: Asked) -> List[Button]:

@@ -203,7 +203,7 @@ def _deal_section(kb: KnowledgeBase, representative: RepresentativeDeal) -> List
             f"{number}. {item.advice} *Because {item.because}.*"
             f" ({_rule_link(item.rule_id)}; {item.principle})"
         )
-    sharpen = sharpen_text(report.sharpen)
+    sharpen = sharpen_text(kb, report.sharpen)
     if sharpen:
         lines += ["", sharpen]
     also = [r.id for r in kb.rules.values() if r.id not in given and matches(kb, r, deal)]

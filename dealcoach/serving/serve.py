@@ -36,6 +36,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from dealcoach.knowledge_base.languages import LANGUAGES
+from dealcoach.knowledge_base.loader import load_knowledge
 from dealcoach.settings import ROOT, VAR, setting
 
 WEB = ROOT / "web"
@@ -147,13 +149,36 @@ class _PageHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def page_texts() -> Dict[str, Dict[str, str]]:
+    """The chat page's own words in every language (``page_*`` of knowledge/phrases.yml
+    and the sign-in sentences of knowledge/web_page.yml), by language: the page shows
+    those of the salesperson's language once it knows it, of the browser's before
+    (web/chat.js)."""
+    kb = load_knowledge()
+    texts = {}
+    for language in LANGUAGES:
+        view = kb.in_language(language)
+        texts[language] = {
+            name[len("page_") :]: text
+            for name, text in view.phrases.items()
+            if name.startswith("page_")
+        }
+        texts[language]["sign_in_again"] = view.web.sign_in_again
+        texts[language]["sign_in_expired"] = view.web.sign_in_expired
+    return texts
+
+
 def page_server(conf: Dict[str, str]) -> ThreadingHTTPServer:
     handler = type(
         "PageHandler",
         (_PageHandler,),
         {
             "page_config": json.dumps(
-                {"socketUrl": conf["public_url"], "signIn": bool(conf.get("web_sign_in"))}
+                {
+                    "socketUrl": conf["public_url"],
+                    "signIn": bool(conf.get("web_sign_in")),
+                    "text": page_texts(),
+                }
             )
         },
     )

@@ -26,6 +26,7 @@ from dealcoach.storage.protocols import (
 from dealcoach.storage.records import (
     AdviceGiven,
     FactChange,
+    LanguageSetting,
     NameClash,
     QuizAnswer,
     QuizResult,
@@ -43,6 +44,7 @@ __all__ = [
     "DealRepository",
     "FactChange",
     "HistoryRepository",
+    "LanguageSetting",
     "NameClash",
     "QuizAnswer",
     "QuizRepository",

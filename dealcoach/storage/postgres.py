@@ -73,6 +73,7 @@ from dealcoach.storage.protocols import Store
 from dealcoach.storage.records import (
     AdviceGiven,
     FactChange,
+    LanguageSetting,
     NameClash,
     QuizAnswer,
     QuizResult,
@@ -661,6 +662,26 @@ class PostgresSessions:
                 "VALUES (%s, %s, %s) ON CONFLICT (owner) DO UPDATE SET "
                 "active_deal_id = excluded.active_deal_id, updated_at = excluded.updated_at",
                 [owner, deal_id, _now()],
+            )
+
+    def language(self, owner: str) -> LanguageSetting | None:
+        rows = self._db.rows(
+            "SELECT language, language_chosen FROM salespeople "
+            "WHERE owner = %s AND language IS NOT NULL",
+            [owner],
+        )
+        if not rows:
+            return None
+        return LanguageSetting(rows[0]["language"], bool(rows[0]["language_chosen"]))
+
+    def set_language(self, owner: str, language: str, chosen: bool) -> None:
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO salespeople (owner, language, language_chosen, updated_at) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (owner) DO UPDATE SET "
+                "language = excluded.language, language_chosen = excluded.language_chosen, "
+                "updated_at = excluded.updated_at",
+                [owner, language, chosen, _now()],
             )
 
 

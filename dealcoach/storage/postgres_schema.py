@@ -130,8 +130,15 @@ def _baseline(cursor: Any) -> None:
         cursor.execute(statement)
 
 
+def _salesperson_language(cursor: Any) -> None:
+    """Version 2: the language each salesperson is answered in (issue 18), and whether
+    they asked for it; as SQLite schema version 3."""
+    cursor.execute("ALTER TABLE salespeople ADD COLUMN language text")
+    cursor.execute("ALTER TABLE salespeople ADD COLUMN language_chosen boolean")
+
+
 #: Every migration, oldest first; the schema version is how many of them have run.
-MIGRATIONS: Tuple[Migration, ...] = (_baseline,)
+MIGRATIONS: Tuple[Migration, ...] = (_baseline, _salesperson_language)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: The tables, parents before children (the order a copy inserts them in).

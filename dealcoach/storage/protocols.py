@@ -32,6 +32,7 @@ from dealcoach.deals.deal import Change, Deal
 from dealcoach.storage.records import (
     AdviceGiven,
     FactChange,
+    LanguageSetting,
     QuizAnswer,
     QuizResult,
     QuizRun,
@@ -132,6 +133,15 @@ class SessionRepository(Protocol):
     def set_active(self, owner: str, deal_id: int | None) -> None:
         """Make the deal the active one (None: no deal). ``UnknownDeal`` when the
         owner has no such deal."""
+        ...
+
+    def language(self, owner: str) -> LanguageSetting | None:
+        """The language the owner is answered in; None until one is known."""
+        ...
+
+    def set_language(self, owner: str, language: str, chosen: bool) -> None:
+        """Answer the owner in ``language`` from now on; ``chosen`` when they asked
+        for it rather than it being told from what they wrote. The active deal stays."""
         ...
 
 

@@ -13,6 +13,15 @@ from typing import Tuple
 
 
 @dataclass(frozen=True)
+class LanguageSetting:
+    """The language a salesperson is answered in, and whether they asked for it
+    ("English please") or it was told from what they wrote."""
+
+    language: str
+    chosen: bool
+
+
+@dataclass(frozen=True)
 class Review:
     """One review session of a deal: started, and ended with an outcome or still open."""
 

@@ -13,7 +13,9 @@ Tables (``owner`` is the channel's sender id, ``owner_id``)::
     reviews       one row per review session: deal_id, started_at, ended_at, outcome
     advice_log    every piece of advice given: deal_id, review_id, rule_id, rank, given_at
     fact_log      every fact change: deal_id, field, old, new, changed_at
-    salespeople   owner, active_deal_id: the deal each salesperson is working on
+    salespeople   owner, active_deal_id: the deal each salesperson is working on;
+                  language, language_chosen (1/0): the language they are answered in,
+                  and whether they asked for it
     quiz_runs     one row per quiz: owner, topic, question_ids (JSON), position, score,
                   started_at, finished_at
     quiz_answers  every quiz answer: run_id, question_id, topic, correct, answered_at
@@ -166,8 +168,16 @@ def _history_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX quiz_answers_run ON quiz_answers (run_id)")
 
 
+def _salesperson_language(db: sqlite_utils.Database) -> None:
+    """Version 3: the language each salesperson is answered in (issue 18), and whether
+    they asked for it. NULL until known: a salesperson of an older file is answered in
+    the language their next clear message is written in."""
+    db.execute('ALTER TABLE "salespeople" ADD COLUMN "language" TEXT')
+    db.execute('ALTER TABLE "salespeople" ADD COLUMN "language_chosen" INTEGER')
+
+
 #: Every migration, oldest first; the schema version is how many of them a file has had.
-MIGRATIONS: Tuple[Migration, ...] = (_baseline, _history_indexes)
+MIGRATIONS: Tuple[Migration, ...] = (_baseline, _history_indexes, _salesperson_language)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -60,6 +60,7 @@ CONVERT: Dict[str, Callable[[Any], Any]] = {
     "met": _boolean,
     "named": _boolean,
     "correct": _boolean,
+    "language_chosen": _boolean,
 }
 
 

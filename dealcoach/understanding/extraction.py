@@ -108,6 +108,8 @@ class RuleTable:
     known_words: List[str] = field(default_factory=list)
     #: Cues telling companies from people (``knowledge/names.yml``).
     name_cues: Dict[str, List[str]] = field(default_factory=dict)
+    #: Language -> phrases asking for it (``knowledge/languages.yml`` ``switch``).
+    language_switch: Dict[str, List[str]] = field(default_factory=dict)
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase) -> RuleTable:
@@ -139,6 +141,7 @@ class RuleTable:
                 words.update(_words(tip))
         table.known_words = sorted(words)
         table.name_cues = kb.name_cues.as_dict()
+        table.language_switch = {k: list(v) for k, v in kb.language_cues.switch.items()}
         return table
 
     def learn_words(self, texts: Iterable[str]) -> None:

@@ -36,7 +36,7 @@ def test_brief_of_a_full_deal(kb):
     )
     brief = make_brief(kb, deal)
     text = format_brief(brief)
-    assert "Sector: steel & metals" in text and "Size: 2000 employees (large)" in text
+    assert "Sector: steel & metals" in text and "Size: 2000 employees |" in text
     assert "- decider: Petra Lang (CFO), supporter, not met" in text
     assert "- gatekeeper: Mia (assistant), stance unknown, met?" in text
     assert "- prescriber: nobody known (!)" in text

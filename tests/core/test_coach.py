@@ -217,7 +217,10 @@ def test_pause_keeps_the_deal_and_a_delete_waits_for_its_yes(coach, store):
     assert [b.payload for b in reply.messages[0].buttons] == ["/affirm", "/deny"]
     waiting = Conversation(pending_delete=deal_id, last_response="utter_confirm_delete")
     reply = coach.answer(OWNER, Turn("deny", [], "no"), waiting)
-    assert said(reply) == ["OK, Nordstahl stays."] and reply.slots == {"pending_delete": None}
+    assert said(reply) == ["OK, Nordstahl stays."] and reply.slots == {
+        "pending_delete": None,
+        "language": "en",  # (every reply carries the salesperson's language)
+    }
     reply = coach.answer(OWNER, Turn("affirm", [], "yes"), waiting)
     assert said(reply)[0].startswith("Deleted Nordstahl")
     assert store.inner.deals.list_for(OWNER) == []

@@ -128,7 +128,9 @@ def test_an_unknown_placeholder_is_refused(broken_kb):
     root, edit = broken_kb
     path = edit(
         "advice/buying_centre.yml",
-        lambda d: d["rules"][0].update(advice="Call {deciderr} today."),
+        lambda d: d["rules"][0].update(
+            advice={"en": "Call {deciderr} today.", "nl": "Bel {deciderr} vandaag."}
+        ),
     )
     with pytest.raises(KnowledgeError, match=r"unknown placeholder \{deciderr\}") as error:
         load_knowledge(root)

@@ -132,7 +132,7 @@ def test_alias_naming_two_concepts_is_refused(broken_kb):
     root, edit = broken_kb
 
     def steal_alias(data):
-        data["concepts"][1]["aliases"].append(data["concepts"][0]["aliases"][0])
+        data["concepts"][1]["aliases"]["en"].append(data["concepts"][0]["aliases"]["en"][0])
 
     edit("concepts/purchase_situations.yml", steal_alias)
     with pytest.raises(KnowledgeError, match="also names"):

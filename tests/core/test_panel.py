@@ -146,11 +146,27 @@ def test_the_wire_form_is_json_with_empty_seats(kb):
 def test_web_texts_come_from_the_knowledge_base_and_are_checked(kb, tmp_path):
     assert kb.web.sign_in_again and kb.web.sign_in_expired
     assert "print" in kb.web.print_words
+    # Dutch print words are understood in an English conversation too.
+    assert "afdrukken" in kb.web.print_words
+    dutch = kb.in_language("nl").web
+    assert dutch.sign_in_again != kb.web.sign_in_again and dutch.sign_in_again
+    assert set(dutch.panel) == set(kb.web.panel)
+    assert dutch.panel["map"] != kb.web.panel["map"]
+    words = (
+        "print_words: {en: [print], nl: [printen]}\nbrief_words: {en: [brief], nl: [briefing]}\n"
+    )
     (tmp_path / "web_page.yml").write_text(
-        'sign_in: {again: "a", expired: "b"}\npanel: {facts: "Facts"}\n'
-        "print_words: [print]\nbrief_words: [brief]\n"
+        'sign_in: {again: {en: "a", nl: "b"}, expired: {en: "c", nl: "d"}}\n'
+        'panel: {facts: {en: "Facts", nl: "Feiten"}}\n' + words
     )
     with pytest.raises(KnowledgeError, match="labels missing"):
+        load_web_texts(tmp_path)
+    # A label without its Dutch is refused, naming the field.
+    (tmp_path / "web_page.yml").write_text(
+        'sign_in: {again: {en: "a", nl: "b"}, expired: {en: "c", nl: "d"}}\n'
+        'panel: {facts: "Facts"}\n' + words
+    )
+    with pytest.raises(KnowledgeError, match="panel.facts"):
         load_web_texts(tmp_path)
 
 
@@ -297,3 +313,65 @@ def test_how_am_i_doing_sends_the_quiz_chart(coach):
     # Bob has taken no quiz: no chart for him, nothing of Anna's.
     bobs = coach.quiz_progress(BOB, Turn("quiz_progress", [], "how am I doing?"), Conversation())
     assert coach.panel(BOB, bobs) is None
+
+
+# --- in the salesperson's language ------------------------------------------------------
+
+
+def test_a_dutch_salespersons_panel_speaks_dutch_and_its_values_are_dutch_names(coach, kb):
+    nl = kb.in_language("nl")
+    reply = start(coach, ANNA, "Webco")
+    turn = Turn(
+        "give_facts",
+        [Entity("person", "Petra"), Entity("role", "decider"), Entity("stance", "champion")],
+        "Petra is de beslisser bij Webco en ze staat helemaal achter ons",
+    )
+    reply = coach.answer(ANNA, turn, Conversation())
+    assert reply.language == "nl"
+    state = coach.panel(ANNA, reply)
+    assert state.language == "nl" and state.labels == nl.web.panel
+    assert (
+        lane(state.panel, "decider").label
+        == nl.label("role", "decider")
+        != kb.label("role", "decider")
+    )
+    card = lane(state.panel, "decider").cards[0]
+    assert card.stance_label == nl.label("stance", "champion")
+    assert [s.label for s in state.panel.stages] == [
+        nl.label("buying_stage", key) for key in kb.values("buying_stage")
+    ]
+    assert state.panel.facts[0].value == nl.web.panel["unknown"]
+    assert panel_to_wire(state)["language"] == "nl"
+    # The same deal, asked about in English, draws in English: the store is the same.
+    english = coach.brief(ANNA, Turn("ask_brief", [], "English please"), Conversation())
+    state = coach.panel(ANNA, english)
+    assert state.language == "en" and state.labels == kb.web.panel
+    assert lane(state.panel, "decider").label == kb.label("role", "decider")
+
+
+def test_a_dutch_slack_brief_draws_its_map_in_dutch(kb):
+    from channels.slack_blocks import brief_blocks
+    from dealcoach.coaching.brief import make_brief
+
+    nl = kb.in_language("nl")
+    petra = Stakeholder("Petra Lang", title="CFO", roles=["decider"], stance="champion", met=True)
+    deal = Deal(owner=ANNA, company="Webco", id=1, stakeholders=[petra])
+    blocks = brief_blocks(make_brief(nl, deal), deal_panel(nl, deal))
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert nl.web.panel["map"] in text and nl.web.panel["empty_seat"] in text
+    assert f"{nl.label('stance', 'champion')}, {nl.web.panel['met']}" in text
+    assert kb.web.panel["empty_seat"] not in text
+
+
+def test_a_dutch_quiz_chart_names_its_topics_in_dutch(coach, kb):
+    coach.start_quiz(ANNA, Turn("start_quiz", [], "overhoor me eens over de deal"), Conversation())
+    for _ in range(5):
+        coach.answer(ANNA, Turn("quiz_answer", [], "a"), Conversation())
+    asked = coach.quiz_progress(
+        ANNA, Turn("quiz_progress", [], "hoe doe ik het tot nu toe?"), Conversation()
+    )
+    assert asked.language == "nl"
+    nl = kb.in_language("nl")
+    topics = [b.label for b in coach.panel(ANNA, asked).quiz.topics]
+    dutch_topics = {v for k, v in nl.phrases.items() if k.startswith("quiz_topic_")}
+    assert topics and set(topics) <= dutch_topics

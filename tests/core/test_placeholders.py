@@ -83,7 +83,12 @@ def test_a_question_naming_a_person_it_is_not_about_stops_the_load(broken_kb):
     root, edit = broken_kb
     path = edit(
         "interview.yml",
-        lambda d: d["questions"][0].update(ask="Does {name} know which sector {company} is in?"),
+        lambda d: d["questions"][0].update(
+            ask={
+                "en": "Does {name} know which sector {company} is in?",
+                "nl": "Weet {name} in welke sector {company} zit?",
+            }
+        ),
     )
     key = yaml.safe_load(path.read_text())["questions"][0]["key"]
     with pytest.raises(KnowledgeError, match=r"unknown placeholder \{name\}") as error:
@@ -100,11 +105,16 @@ def test_a_placeholder_in_a_text_shown_as_written_stops_the_load(broken_kb):
     root, edit = broken_kb
     path = edit(
         "concepts/buying_centre.yml",
-        lambda d: d["concepts"][0].update(definition="Everyone at {company} who decides."),
+        lambda d: d["concepts"][0].update(
+            definition={
+                "en": "Everyone at {company} who decides.",
+                "nl": "Iedereen bij {company} die beslist.",
+            }
+        ),
     )
     with pytest.raises(KnowledgeError, match=r"unknown placeholder \{company\}") as error:
         load_knowledge(root)
-    assert (error.value.file, error.value.field) == (str(path), "concepts[0].definition")
+    assert (error.value.file, error.value.field) == (str(path), "concepts[0].definition.en")
 
 
 def test_advice_fills_every_placeholder_the_loader_allows(kb):

@@ -1,6 +1,6 @@
 """Scoring whole scripted reviews: which stored facts count as right."""
 
-from testkit.scripted_reviews import QuestionReader, Review, proposed_values, score
+from testkit.scripted_reviews import QuestionReader, Review, play, proposed_values, score
 
 
 def review(**expected):
@@ -60,3 +60,57 @@ def test_a_yes_no_check_proposes_its_yes_button():
     }
     assert proposed_values(reply) == {"buying_stage": "supplier_search"}
     assert proposed_values({"text": "Which sector?", "buttons": [{"title": "Retail"}]}) is None
+
+
+def test_a_dutch_question_has_the_key_of_its_english_one(kb):
+    reader = QuestionReader(kb)
+    dutch = kb.in_language("nl")
+    sector = next(q for q in dutch.questions if q.key == "sector")
+    met = next(q for q in dutch.questions if q.per_person == "met")
+    english = next(q for q in kb.questions if q.key == "sector")
+    assert sector.ask != english.ask
+    assert reader.key(sector.ask.format(company="Bakkerij Janssens")) == "sector"
+    assert reader.key(met.ask.format(name="Els De Smet")) == "met:Els De Smet"
+
+
+def test_a_dutch_yes_no_check_proposes_its_ja_button(kb):
+    dutch = kb.in_language("nl")
+    reply = {
+        "text": "Ze vergelijken dus leveranciers, klopt dat?",
+        "buttons": [
+            {"title": dutch.phrase("button_yes"), "payload": '/give_facts{"buying_stage": "need"}'},
+            {"title": dutch.phrase("button_no"), "payload": "/deny"},
+        ],
+    }
+    assert proposed_values(reply) == {"buying_stage": "need"}
+    assert proposed_values({"text": "Welke sector?", "buttons": [{"title": "Ja"}]}) is None
+
+
+def test_a_dutch_salesperson_answers_in_dutch(kb):
+    review = Review(
+        id="nl1",
+        company="Bakkerij Janssens",
+        turns=["nieuwe deal: Bakkerij Janssens"],
+        answers={},
+        expected={},
+        language="nl",
+    )
+    dutch = kb.in_language("nl")
+    sector = next(q for q in dutch.questions if q.key == "sector").ask
+    check = {
+        "text": "Klopt dat?",
+        "buttons": [
+            {"title": "Ja", "payload": '/give_facts{"buying_stage": "need"}'},
+            {"title": "Nee", "payload": "/deny"},
+        ],
+    }
+    script = iter([[check], [{"text": sector.format(company="Bakkerij Janssens")}], []])
+    sent = []
+
+    def send(text):
+        sent.append(text)
+        return next(script)
+
+    play(kb, review, send)
+    # The check proposes a stage the review never meant: "nee"; no sector answer: "weet ik niet".
+    assert sent == ["nieuwe deal: Bakkerij Janssens", "nee", "weet ik niet"]

@@ -33,6 +33,7 @@ from dealcoach.storage import (
     DealRepository,
     FactChange,
     HistoryRepository,
+    LanguageSetting,
     NameClash,
     QuizAnswer,
     QuizRepository,
@@ -445,6 +446,28 @@ def test_the_active_deal_is_each_salespersons_own_and_persists(opener):
     with pytest.raises(UnknownDeal):
         store.sessions.set_active("alice", UNKNOWN_ID)
     assert store.sessions.active_deal_id("alice") is None
+    store.close()
+
+
+def test_the_language_is_each_salespersons_own_and_persists(opener):
+    store = opener()
+    acme, _ = store.deals.open("alice", "Acme")
+    assert store.sessions.language("alice") is None
+    store.sessions.set_language("alice", "nl", chosen=False)
+    assert store.sessions.language("alice") == LanguageSetting("nl", chosen=False)
+    assert store.sessions.language("bob") is None
+    # The language and the active deal are kept apart: setting one keeps the other.
+    store.sessions.set_active("alice", acme.id)
+    store.sessions.set_language("alice", "en", chosen=True)
+    store.close()
+    store = opener()
+    assert store.sessions.language("alice") == LanguageSetting("en", chosen=True)
+    assert store.sessions.active_deal_id("alice") == acme.id
+    store.sessions.set_active("alice", None)
+    assert store.sessions.language("alice") == LanguageSetting("en", chosen=True)
+    store.sessions.set_language("bob", "nl", chosen=True)
+    assert store.sessions.language("alice").language == "en"
+    assert store.sessions.active_deal_id("bob") is None
     store.close()
 
 

@@ -59,7 +59,11 @@ def test_the_brief_shows_the_roles_the_review_asks_about_even_when_nobody_holds_
 
 def test_a_role_added_to_the_knowledge_base_but_not_to_the_code_stops_the_load(broken_kb):
     root, edit = broken_kb
-    new_role = {"id": "sponsor", "name": "sponsor", "patterns": ["sponsor"]}
+    new_role = {
+        "id": "sponsor",
+        "name": {"en": "sponsor", "nl": "sponsor"},
+        "patterns": ["sponsor"],
+    }
     path = edit("entities/role.yml", lambda d: d["values"].append(new_role))
     with pytest.raises(KnowledgeError) as error:
         load_knowledge(root)

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import yaml
 
-from dealcoach.knowledge_base.loader import load_web_texts
+from dealcoach.knowledge_base.loader import load_knowledge, load_web_texts
 from tests.conftest import ROOT
 from tests.e2e.servers import SLACK_SECRET
 
@@ -179,3 +179,35 @@ def test_a_button_click_is_processed_as_its_payload(servers):
     posts_to(servers, "D-click", "robotics")
     (deal,) = servers.export("T9:U9", channel="slack")
     assert deal["sector"] == "robotics"
+
+
+def test_a_dutch_review_over_signed_slack_requests(servers):
+    nl = load_knowledge().in_language("nl")
+
+    def say(text, expect):
+        assert send(servers, event(text, user="U-nl", team="T-nl", channel="D-nl")) == 200
+        return posts_to(servers, "D-nl", expect)[-1]
+
+    say("kan het in het Nederlands?", "Vanaf nu antwoord ik in het Nederlands.")
+    say("let's review the Nordstahl deal", "Nieuwe deal: Nordstahl")
+    say("they're still writing the spec and it's a strategic purchase for them", "specificatie")
+    say("the CFO makes the final call, it's a new purchase for a 2000-person steel company",
+        "2000 medewerkers")  # fmt: skip
+    say("Petra Lang is the CFO", "Petra Lang")
+    brief = say("brief me on Nordstahl", "Briefing: Nordstahl")
+    blocks = brief["blocks"] if isinstance(brief["blocks"], list) else json.loads(brief["blocks"])
+    assert blocks[0]["text"]["text"] == "Briefing: Nordstahl"
+    fields = [f["text"] for b in blocks if b["type"] == "section" for f in b.get("fields", [])]
+    assert f"*{nl.phrase('brief_sector')}*\n{nl.label('sector', 'steel_metals')}" in fields
+    # The map in Dutch: the roles' Dutch names, Petra's card, empty seats in Dutch.
+    decider = [f for f in fields if f.startswith(f"*{nl.label('role', 'decider')}*")]
+    assert decider and "Petra Lang" in decider[0]
+    assert any(nl.web.panel["empty_seat"] in f for f in fields)
+    texts = json.dumps(blocks, ensure_ascii=False)
+    assert nl.web.panel["map"] in texts and load_web_texts().panel["empty_seat"] not in texts
+    buttons = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert nl.phrase("slack_my_deals") in buttons
+    # Stored in canonical values, whatever the language of the conversation.
+    (deal,) = servers.export("T-nl:U-nl", channel="slack")
+    assert (deal["sector"], deal["purchase_situation"]) == ("steel_metals", "new_task")
+    assert (deal["buying_stage"], deal["employees"]) == ("specification", 2000)

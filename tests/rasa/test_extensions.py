@@ -18,15 +18,16 @@ def test_loading_the_components_switches_the_extensions_on_once():
     assert (RemoteAction.run, MessageProcessor.parse_message) == (run, parse)
 
 
-def test_a_long_message_is_read_by_its_start_cut_at_a_space():
+def test_a_long_message_is_read_by_its_start_cut_at_a_space(kb):
     text = "the CFO makes the final call " * 200
     head = start_of(text)
     assert len(head) <= READ_CHARACTERS and text.startswith(head)
     assert text[len(head)] == " "
     assert start_of("x" * 5000) == "x" * READ_CHARACTERS
     assert start_of("short") == "short"
-    assert long_message_note("short") is None
-    assert "first 2,000 characters" in long_message_note(text)
+    assert long_message_note(kb, "short") is None
+    assert "first 2,000 characters" in long_message_note(kb, text)
+    assert "eerste 2,000 tekens" in long_message_note(kb.in_language("nl"), text)
 
 
 def test_the_session_extensions_are_on_and_carry_each_slot_once():
