@@ -64,20 +64,31 @@ NOT_A_NAME = (
 _CLIENT_LEADS = ("new deal:", "new deal", "it's", "its", "it is", "the")
 
 
-def client_in_reply(turn: Turn) -> str | None:
+def client_in_reply(turn: Turn, kb: KnowledgeBase | None = None) -> str | None:
     """The client a reply to "Which client is this about?" names, whatever intent was
     guessed for it: a bare name is the client whole, however the name recogniser cut or
-    kinded it ("Tindahan Plus" read as the person "Tindahan"); else the client named."""
+    kinded it ("Tindahan Plus" read as the person "Tindahan"); else the client named.
+
+    Given ``kb``, a short reply with no function word of any language ("the", "they",
+    "de", "ze") is a name even when a word of it reads as a fact: clients are often
+    called after what they do ("järvenrinne municipality", "laurentide aerostructures"),
+    and when the name recogniser missed such a name the question came back forever."""
     if turn.command or turn.intent in NOT_A_NAME:
         return None
     text = turn.text.strip(" \t.!?")
     for lead in _CLIENT_LEADS:
         if text.lower().startswith((lead + " ", lead + ":")):
             text = text[len(lead) :].strip(" :")
+    bare = len(text) > 1 and len(text.split()) <= 5 and bool(_NAME_LIKE.match(text))
     stated = [e for e in turn.deal_facts() if e.entity != "person" and e.source != "learned"]
-    if not stated and len(text) > 1 and len(text.split()) <= 5 and _NAME_LIKE.match(text):
+    if bare and not stated:
         return text
-    return turn.company()
+    named = turn.company()
+    if named or not bare or kb is None:
+        return named
+    words = set(text.lower().split())
+    sentence_words = set().union(*kb.language_cues.function_words.values())
+    return None if words & sentence_words else text
 
 
 def answers_review(deal: Deal | None, turn: Turn, kb: KnowledgeBase | None = None) -> bool:

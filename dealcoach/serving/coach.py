@@ -258,7 +258,11 @@ class Coach:
         """'let's review the Acme deal', 'new deal: Nordstahl', 'back to Globex'."""
         with self.store.transaction():
             visit = self._visit(owner, turn, conversation)
-            company = client_in_reply(turn) if self._asked_which_client(visit) else turn.company()
+            company = (
+                client_in_reply(turn, visit.kb)
+                if self._asked_which_client(visit)
+                else turn.company()
+            )
             active = self._active(visit)
             if company and active is not None and active.asking:
                 deals = self.store.deals.list_for(owner)
@@ -617,7 +621,7 @@ class Coach:
             return True
         if not self._asked_which_client(visit):
             return False
-        company = client_in_reply(visit.turn)
+        company = client_in_reply(visit.turn, visit.kb)
         if not company:
             return False
         self._start_review(visit, company)

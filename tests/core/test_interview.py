@@ -368,6 +368,21 @@ def test_a_reply_to_which_client_names_it_however_it_was_read():
     assert client_in_reply(Turn("give_facts", facts, "they make boxes, 90 people")) is None
 
 
+def test_a_client_called_after_what_it_does_is_named_by_a_bare_reply(kb):
+    from dealcoach.coaching.interview import client_in_reply
+
+    # The name recogniser missed the name; a word of it reads as the sector.
+    sector = [Entity("sector", "public_sector", source="pattern")]
+    bare = Turn("give_facts", sector, "vellinge municipality")
+    assert client_in_reply(bare, kb) == "vellinge municipality"
+    dutch = Turn("give_facts", sector, "gemeente Ooststellingwerf")
+    assert client_in_reply(dutch, kb) == "gemeente Ooststellingwerf"
+    # A sentence about the client is no name, in either language.
+    robots = [Entity("sector", "robotics", source="pattern")]
+    assert client_in_reply(Turn("give_facts", robots, "they make robots"), kb) is None
+    assert client_in_reply(Turn("give_facts", robots, "ze maken robots"), kb) is None
+
+
 def test_facts_under_any_guessed_intent_answer_the_review(deal):
     from dealcoach.coaching.interview import answers_review
 

@@ -256,6 +256,8 @@ def test_the_fold_command_folds_a_folder_and_says_what_is_missing(tmp_path, caps
         ("we zitten in de onderhandeling, de aankoper wil korting", "nl"),
         ("wie hakt de knoop door bij Nordstahl?", "nl"),
         ("de CFO heeft het laatste woord, het is een nieuwe aankoop", "nl"),
+        # A greeting and a new deal are enough to answer the first reply in Dutch.
+        ("hoi, nieuwe deal: Van Dijk Installatietechniek", "nl"),
         ("the CFO makes the final call, it's a new purchase for a 2000-person steel company", "en"),
         ("let's review the Nordstahl deal", "en"),
         ("Procurement is running an RFP and they want a demo next week", "en"),
@@ -263,6 +265,7 @@ def test_the_fold_command_folds_a_folder_and_says_what_is_missing(tmp_path, caps
         ("Petra Lang, CFO", None),
         ("RFP, shortlist, 3 vendors", None),
         ("ja", None),
+        ("nieuwe deal: Acme", None),
         ("de CFO makes the call", None),
         # Dutch name particles are no Dutch words.
         ("Jan van der Berg is the CFO", None),
@@ -289,6 +292,9 @@ def test_a_reading_says_what_it_counted(kb):
         ("in English", "en"),
         ("kan het in het Engels?", "en"),
         ("liever Engels", "en"),
+        ("mag ik overschakelen naar het engels", "en"),
+        ("zet je taal op nederlands", "nl"),
+        ("kun jij ook nederlands spreken?", "nl"),
         # A language named in a longer message is no request.
         ("the client wants the whole proposal written in Dutch by Friday", None),
         ("ze willen de offerte in het Engels, voor het hoofdkantoor in Londen", None),
