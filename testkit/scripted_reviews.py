@@ -149,14 +149,14 @@ class QuestionReader:
         return None
 
 
-#: The first words of a yes/no check's buttons, in every language ("Yes", "Ja").
-YES_NO_TITLES = (("yes", "ja"), ("no", "nee"))
-
-
-def proposed_values(reply: Dict[str, Any]) -> Dict[str, Any] | None:
-    """The reading a yes/no check proposes (its Yes button's entities), or None."""
+def proposed_values(reply: Dict[str, Any], kb: KnowledgeBase) -> Dict[str, Any] | None:
+    """The reading a yes/no check proposes (its Yes button's entities), or None. The
+    buttons are told by the first word of the knowledge base's Yes and No in every
+    language ("Yes", "Ja")."""
+    views = [kb.in_language(language) for language in LANGUAGES]
+    yes_words = {_first_word(v.phrase("button_yes").lower()) for v in views}
+    no_words = {_first_word(v.phrase("button_no").lower()) for v in views}
     titles = {str(b.get("title", "")).lower(): b for b in reply.get("buttons") or []}
-    yes_words, no_words = YES_NO_TITLES
     yes = next((b for t, b in titles.items() if _first_word(t) in yes_words), None)
     if yes is None or not any(_first_word(t) in no_words for t in titles):
         return None
@@ -245,7 +245,8 @@ def play(
     for turn in review.turns:
         say(turn)
     while len([m for m in played.messages if m[0] == "you"]) < MAX_MESSAGES:
-        proposal = next((p for p in map(proposed_values, replies) if p is not None), None)
+        proposals = (proposed_values(r, kb) for r in replies)
+        proposal = next((p for p in proposals if p is not None), None)
         if proposal is not None:
             played.checks += 1
             say(yes_word if _means(review, proposal) else no_word)

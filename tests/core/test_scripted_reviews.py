@@ -50,7 +50,7 @@ def test_questions_are_told_apart_by_the_knowledge_base_texts(kb):
     assert reader.key("Noted: sector: retail.") is None
 
 
-def test_a_yes_no_check_proposes_its_yes_button():
+def test_a_yes_no_check_proposes_its_yes_button(kb):
     reply = {
         "text": "So they are comparing suppliers, right?",
         "buttons": [
@@ -58,8 +58,8 @@ def test_a_yes_no_check_proposes_its_yes_button():
             {"title": "No", "payload": "/deny"},
         ],
     }
-    assert proposed_values(reply) == {"buying_stage": "supplier_search"}
-    assert proposed_values({"text": "Which sector?", "buttons": [{"title": "Retail"}]}) is None
+    assert proposed_values(reply, kb) == {"buying_stage": "supplier_search"}
+    assert proposed_values({"text": "Which sector?", "buttons": [{"title": "Retail"}]}, kb) is None
 
 
 def test_a_dutch_question_has_the_key_of_its_english_one(kb):
@@ -82,8 +82,8 @@ def test_a_dutch_yes_no_check_proposes_its_ja_button(kb):
             {"title": dutch.phrase("button_no"), "payload": "/deny"},
         ],
     }
-    assert proposed_values(reply) == {"buying_stage": "need"}
-    assert proposed_values({"text": "Welke sector?", "buttons": [{"title": "Ja"}]}) is None
+    assert proposed_values(reply, kb) == {"buying_stage": "need"}
+    assert proposed_values({"text": "Welke sector?", "buttons": [{"title": "Ja"}]}, kb) is None
 
 
 def test_a_dutch_salesperson_answers_in_dutch(kb):
